@@ -1,0 +1,103 @@
+// hyda_bench_gemm: hyda::gemm and OpenBLAS (cblas_sgemm / cblas_dgemm) side by side.
+//
+// Names: gemm/<impl>/<op>/<M>x<N>x<K>/threads:<t>, impl in {hyda, openblas}, op in
+// {NN, NT, TN} (NT: B transposed, TN: A transposed). Each reports GFLOPS = 2MNK / time.
+// Extra flag: --double runs double precision instead of float.
+#include <benchmark/benchmark.h>
+#include <openblas-pthread/cblas.h>
+
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "hyda/kernels/arch.hpp"
+#include "hyda/kernels/gemm.hpp"
+#include "hyda/kernels/threads.hpp"
+
+namespace {
+
+struct Shape {
+    const char* op;
+    int M, N, K;
+};
+
+template <class T>
+std::vector<T> random_matrix(std::size_t n, unsigned seed) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<T> dist(T(-1), T(1));
+    std::vector<T> v(n);
+    for (auto& x : v) x = dist(rng);
+    return v;
+}
+
+template <class T>
+void blas_gemm(bool ta, bool tb, int M, int N, int K, const T* A, int lda, const T* B, int ldb, T* C, int ldc) {
+    const auto opa = ta ? CblasTrans : CblasNoTrans, opb = tb ? CblasTrans : CblasNoTrans;
+    if constexpr (sizeof(T) == 4) {
+        cblas_sgemm(CblasRowMajor, opa, opb, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, ldc);
+    } else {
+        cblas_dgemm(CblasRowMajor, opa, opb, M, N, K, 1.0, A, lda, B, ldb, 0.0, C, ldc);
+    }
+}
+
+template <class T>
+void run(benchmark::State& state, bool use_hyda, Shape s, int threads) {
+    const bool ta = s.op[0] == 'T', tb = s.op[1] == 'T';
+    const int lda = ta ? s.M : s.K, ldb = tb ? s.K : s.N, ldc = s.N;
+    const auto A = random_matrix<T>(std::size_t(s.M) * s.K, 1), B = random_matrix<T>(std::size_t(s.K) * s.N, 2);
+    std::vector<T> C(std::size_t(s.M) * s.N);
+    hyda::set_num_threads(threads);
+    openblas_set_num_threads(threads);
+    for (auto _ : state) {
+        if (use_hyda) {
+            hyda::gemm(ta ? hyda::Trans::T : hyda::Trans::N, tb ? hyda::Trans::T : hyda::Trans::N, s.M, s.N, s.K,
+                       T(1), A.data(), lda, B.data(), ldb, T(0), C.data(), ldc);
+        } else {
+            blas_gemm<T>(ta, tb, s.M, s.N, s.K, A.data(), lda, B.data(), ldb, C.data(), ldc);
+        }
+        benchmark::DoNotOptimize(C.data());
+        benchmark::ClobberMemory();
+    }
+    state.counters["GFLOPS"] = benchmark::Counter(2e-9 * s.M * s.N * double(s.K), benchmark::Counter::kIsIterationInvariantRate);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    bool use_double = false;
+    std::vector<char*> args;
+    for (int i = 0; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--double") == 0) {
+            use_double = true;
+        } else {
+            args.push_back(argv[i]);
+        }
+    }
+    int n_args = int(args.size());
+
+    std::vector<Shape> shapes;
+    for (int n : {64, 128, 256, 512, 1024, 2048}) shapes.push_back({"NN", n, n, n});
+    shapes.insert(shapes.end(), {{"NN", 256, 256, 64},   {"TN", 64, 256, 256},   {"NT", 256, 64, 256},
+                                 {"NN", 256, 256, 256},  {"TN", 256, 256, 256},  {"NT", 256, 256, 256},
+                                 {"NN", 1024, 512, 128}, {"TN", 128, 512, 1024}, {"NT", 1024, 128, 512}});
+    for (int threads : {1, 2}) {
+        for (const Shape& s : shapes) {
+            for (bool use_hyda : {true, false}) {
+                const std::string name = std::string("gemm/") + (use_hyda ? "hyda/" : "openblas/") + s.op + "/" +
+                                         std::to_string(s.M) + "x" + std::to_string(s.N) + "x" + std::to_string(s.K) +
+                                         "/threads:" + std::to_string(threads);
+                auto* b = use_double ? benchmark::RegisterBenchmark(name.c_str(), run<double>, use_hyda, s, threads)
+                                     : benchmark::RegisterBenchmark(name.c_str(), run<float>, use_hyda, s, threads);
+                b->UseRealTime()->Unit(benchmark::kMicrosecond);
+            }
+        }
+    }
+    benchmark::Initialize(&n_args, args.data());
+    if (benchmark::ReportUnrecognizedArguments(n_args, args.data())) return 1;
+    benchmark::AddCustomContext("hyda_arch", std::string(hyda::arch_name(hyda::active_arch())));
+    benchmark::AddCustomContext("precision", use_double ? "double" : "float");
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}

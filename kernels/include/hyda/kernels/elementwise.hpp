@@ -1,0 +1,52 @@
+#pragma once
+// Vectorized elementwise and reduction kernels on contiguous arrays.
+//
+// T is float or double (explicitly instantiated for both). Same dispatch as gemm
+// (HYDA_ARCH). Results do not depend on the thread count: large arrays are cut into
+// fixed chunks, and reductions add the chunks' partial results in chunk order.
+// Outputs may alias inputs element for element (y == x is fine).
+#include <cstddef>
+
+namespace hyda {
+
+// y += a * x
+template <class T> void axpy(std::size_t n, T a, const T* x, T* y);
+// y = a * x
+template <class T> void scale(std::size_t n, T a, const T* x, T* y);
+// z = x + y, x - y, x * y, x / y
+template <class T> void add(std::size_t n, const T* x, const T* y, T* z);
+template <class T> void sub(std::size_t n, const T* x, const T* y, T* z);
+template <class T> void mul(std::size_t n, const T* x, const T* y, T* z);
+template <class T> void div(std::size_t n, const T* x, const T* y, T* z);
+
+// y = f(x)
+template <class T> void exp(std::size_t n, const T* x, T* y);
+template <class T> void log(std::size_t n, const T* x, T* y);
+template <class T> void softplus(std::size_t n, const T* x, T* y);  // log(1 + e^x), stable
+template <class T> void relu(std::size_t n, const T* x, T* y);
+template <class T> void leaky_relu(std::size_t n, T slope, const T* x, T* y);
+template <class T> void sigmoid(std::size_t n, const T* x, T* y);
+template <class T> void tanh(std::size_t n, const T* x, T* y);
+template <class T> void gelu(std::size_t n, const T* x, T* y);  // exact: x * Phi(x), erf form
+
+// Backward passes accumulate, dx += dy * f'(.). relu, leaky_relu and gelu take the
+// forward input x; sigmoid and tanh take the forward output y.
+template <class T> void relu_backward(std::size_t n, const T* x, const T* dy, T* dx);
+template <class T> void leaky_relu_backward(std::size_t n, T slope, const T* x, const T* dy, T* dx);
+template <class T> void sigmoid_backward(std::size_t n, const T* y, const T* dy, T* dx);
+template <class T> void tanh_backward(std::size_t n, const T* y, const T* dy, T* dx);
+template <class T> void gelu_backward(std::size_t n, const T* x, const T* dy, T* dx);
+
+// Reductions. max of zero elements is -infinity.
+template <class T> T sum(std::size_t n, const T* x);
+template <class T> T dot(std::size_t n, const T* x, const T* y);
+template <class T> T max(std::size_t n, const T* x);
+
+// Reductions of a row-major matrix (rows x cols, row stride ld), overwriting out:
+// row_sums: out[i] = sum_j A[i][j]; col_sums: out[j] = sum_i A[i][j];
+// row_logsumexp: out[i] = log sum_j exp(A[i][j]) (stable for any finite inputs).
+template <class T> void row_sums(std::size_t rows, std::size_t cols, const T* A, std::size_t ld, T* out);
+template <class T> void col_sums(std::size_t rows, std::size_t cols, const T* A, std::size_t ld, T* out);
+template <class T> void row_logsumexp(std::size_t rows, std::size_t cols, const T* A, std::size_t ld, T* out);
+
+}  // namespace hyda

@@ -1,0 +1,262 @@
+#pragma once
+// Internal, included only by the per-path translation units: the GEMM of one SIMD path.
+//
+// BLIS structure: five loops around one register-blocked microkernel.
+//   jc over N in steps of NC   B block (KC x NC) packed into NR-wide panels (L3)
+//   pc over K in steps of KC
+//   ic over M in steps of MC   A block (MC x KC) packed into MR-tall panels (L2), or
+//                              read in place when packing would not pay
+//   jr over NC in steps of NR  B micro-panel (KC x NR) stays in L1
+//   ir over MC in steps of MR  microkernel: MR x NR tile of C in registers
+// Row tails use a microkernel instantiated for fewer rows; column tails run the full
+// kernel on a scratch tile. Every element of C is accumulated over K in the same order
+// whatever the tile, block or thread it falls in, so results are thread-count independent.
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstring>
+#include <utility>
+
+#include "hyda/kernels/gemm.hpp"
+#include "hyda/kernels/threads.hpp"
+#include "simd.hpp"
+#include "workspace.hpp"
+
+namespace hyda::detail {
+
+// Register and cache blocking of one path (see docs/kernels.md for the choice).
+template <class T, class Arch>
+struct GemmBlocking {
+    static constexpr int vector_registers =
+        std::is_same_v<Arch, scalar_arch> ? 16 : (Lanes<T, Arch>::width * sizeof(T) == 64 ? 32 : 16);
+    static constexpr int NV = std::is_same_v<Arch, scalar_arch> ? 4 : 2;  // vectors per tile row
+    static constexpr int NR = NV * Lanes<T, Arch>::width;
+    // As many rows as the registers hold: MR * NV accumulators, NV for B, one broadcast.
+    static constexpr int MR = std::is_same_v<Arch, scalar_arch> ? 4 : (vector_registers - NV - 1) / NV;
+    static constexpr int KC = 256;
+    static constexpr int MC = MR * (sizeof(T) == 4 ? 12 : 8);
+    static constexpr int NC = NR * (sizeof(T) == 4 ? 64 : 128);
+};
+
+template <class T, class Arch>
+struct Gemm {
+    using L = Lanes<T, Arch>;
+    using V = typename L::V;
+    using Blocking = GemmBlocking<T, Arch>;
+    static constexpr int W = L::width;
+    static constexpr int NV = Blocking::NV;
+    static constexpr int NR = Blocking::NR;
+    static constexpr int MR = Blocking::MR;
+    static constexpr int KC = Blocking::KC;
+    static constexpr int MC = Blocking::MC;
+    static constexpr int NC = Blocking::NC;
+
+    struct Args {
+        Trans ta, tb;
+        int M, N, K;
+        T alpha;
+        const T* A;
+        int lda;
+        const T* B;
+        int ldb;
+        T beta;
+        T* C;
+        int ldc;
+    };
+
+    // C tile (rows x NR) = alpha * a * b + beta * C, a: rows x kc, b: packed kc x NR.
+    // With kUnitRowStride, a(i, p) = a[i + p * step] (packed A, or A^T in place),
+    // otherwise a(i, p) = a[i * step + p] (A in place).
+    template <int rows, bool kUnitRowStride>
+    static void microkernel(int kc, const T* a, std::ptrdiff_t step, const T* b, T alpha, T beta,
+                            T* c, std::ptrdiff_t ldc) {
+        V acc[rows][NV];
+#pragma GCC unroll 32
+        for (int i = 0; i < rows; ++i)
+#pragma GCC unroll 8
+            for (int j = 0; j < NV; ++j) acc[i][j] = L::splat(T(0));
+
+        const std::ptrdiff_t a_row = kUnitRowStride ? 1 : step;
+        const std::ptrdiff_t a_col = kUnitRowStride ? step : 1;
+        for (int p = 0; p < kc; ++p) {
+            V bv[NV];
+#pragma GCC unroll 8
+            for (int j = 0; j < NV; ++j) bv[j] = L::load_aligned(b + j * W);
+#pragma GCC unroll 32
+            for (int i = 0; i < rows; ++i) {
+                const V ai = L::splat(a[i * a_row]);
+#pragma GCC unroll 8
+                for (int j = 0; j < NV; ++j) acc[i][j] = madd(ai, bv[j], acc[i][j]);
+            }
+            a += a_col;
+            b += NR;
+        }
+
+        const V va = L::splat(alpha);
+        const V vb = L::splat(beta);
+#pragma GCC unroll 32
+        for (int i = 0; i < rows; ++i) {
+#pragma GCC unroll 8
+            for (int j = 0; j < NV; ++j) {
+                T* cij = c + i * ldc + j * W;
+                if (beta == T(0)) {
+                    L::store(cij, va * acc[i][j]);
+                } else if (beta == T(1)) {
+                    L::store(cij, madd(va, acc[i][j], L::load(cij)));
+                } else {
+                    L::store(cij, madd(va, acc[i][j], vb * L::load(cij)));
+                }
+            }
+        }
+    }
+
+    using Microkernel = void (*)(int, const T*, std::ptrdiff_t, const T*, T, T, T*, std::ptrdiff_t);
+
+    template <bool kUnitRowStride, std::size_t... rows>
+    static constexpr std::array<Microkernel, MR + 1> make_microkernels(std::index_sequence<rows...>) {
+        return {nullptr, &microkernel<int(rows) + 1, kUnitRowStride>...};
+    }
+    static constexpr auto kernels_unit = make_microkernels<true>(std::make_index_sequence<MR>{});
+    static constexpr auto kernels_strided = make_microkernels<false>(std::make_index_sequence<MR>{});
+
+    // Packs op(B)[pc:pc+kc, jc:jc+nc] into NR-wide panels, zero-padded on the right.
+    static void pack_b(const Args& g, int pc, int kc, int jc, int nc, T* bp) {
+        for (int jp = 0; jp < nc; jp += NR) {
+            const int nr = std::min(NR, nc - jp);
+            T* dst = bp + std::ptrdiff_t(jp) * kc;
+            if (g.tb == Trans::N) {
+                const T* src = g.B + std::ptrdiff_t(pc) * g.ldb + jc + jp;
+                for (int p = 0; p < kc; ++p, src += g.ldb, dst += NR) {
+                    if (nr == NR) {
+#pragma GCC unroll 8
+                        for (int j = 0; j < NV; ++j) L::store(dst + j * W, L::load(src + j * W));
+                    } else {
+                        std::copy(src, src + nr, dst);
+                        std::fill(dst + nr, dst + NR, T(0));
+                    }
+                }
+            } else {  // op(B)(k, j) = B[j * ldb + k]
+                for (int j = 0; j < nr; ++j) {
+                    const T* src = g.B + std::ptrdiff_t(jc + jp + j) * g.ldb + pc;
+                    for (int p = 0; p < kc; ++p) dst[p * NR + j] = src[p];
+                }
+                for (int j = nr; j < NR; ++j)
+                    for (int p = 0; p < kc; ++p) dst[p * NR + j] = T(0);
+            }
+        }
+    }
+
+    // Packs op(A)[ic:ic+mc, pc:pc+kc] into MR-tall panels: panel[p * MR + i].
+    static void pack_a(const Args& g, int ic, int mc, int pc, int kc, T* ap) {
+        for (int ip = 0; ip < mc; ip += MR) {
+            const int mr = std::min(MR, mc - ip);
+            T* dst = ap + std::ptrdiff_t(ip) * kc;
+            if (g.ta == Trans::N) {
+                for (int i = 0; i < mr; ++i) {
+                    const T* src = g.A + std::ptrdiff_t(ic + ip + i) * g.lda + pc;
+                    for (int p = 0; p < kc; ++p) dst[p * MR + i] = src[p];
+                }
+            } else {  // op(A)(i, k) = A[k * lda + i]
+                const T* src = g.A + std::ptrdiff_t(pc) * g.lda + ic + ip;
+                for (int p = 0; p < kc; ++p) std::copy(src + std::ptrdiff_t(p) * g.lda, src + std::ptrdiff_t(p) * g.lda + mr, dst + p * MR);
+            }
+        }
+    }
+
+    // Packing A costs a pass over it; it pays when each A panel is reused over many
+    // B panels, and when reading A in place would walk rows with a large stride.
+    static bool should_pack_a(const Args& g) { return g.ta == Trans::N ? g.N > 2 * NR : g.N > 8 * NR; }
+
+    // Runs the tiles of one (ic, pc, jc) block: C[ic:ic+mc, jc:jc+nc] += A-block * B-block.
+    static void macro_kernel(const Args& g, int ic, int mc, int pc, int kc, int jc, int nc,
+                             const T* ap, const T* bp, T beta) {
+        alignas(64) T scratch[MR * NR];
+        for (int jr = 0; jr < nc; jr += NR) {
+            const int nr = std::min(NR, nc - jr);
+            const T* b = bp + std::ptrdiff_t(jr) * kc;
+            for (int ir = 0; ir < mc; ir += MR) {
+                const int mr = std::min(MR, mc - ir);
+                const T* a;
+                std::ptrdiff_t step;
+                Microkernel kernel;
+                if (ap != nullptr) {
+                    a = ap + std::ptrdiff_t(ir) * kc, step = MR, kernel = kernels_unit[mr];
+                } else if (g.ta == Trans::N) {
+                    a = g.A + std::ptrdiff_t(ic + ir) * g.lda + pc, step = g.lda, kernel = kernels_strided[mr];
+                } else {
+                    a = g.A + std::ptrdiff_t(pc) * g.lda + ic + ir, step = g.lda, kernel = kernels_unit[mr];
+                }
+                T* c = g.C + std::ptrdiff_t(ic + ir) * g.ldc + jc + jr;
+                if (nr == NR) {
+                    kernel(kc, a, step, b, g.alpha, beta, c, g.ldc);
+                } else {
+                    for (int i = 0; i < mr; ++i) {
+                        if (beta != T(0)) std::copy(c + std::ptrdiff_t(i) * g.ldc, c + std::ptrdiff_t(i) * g.ldc + nr, scratch + i * NR);
+                    }
+                    kernel(kc, a, step, b, g.alpha, beta, scratch, NR);
+                    for (int i = 0; i < mr; ++i) std::copy(scratch + i * NR, scratch + i * NR + nr, c + std::ptrdiff_t(i) * g.ldc);
+                }
+            }
+        }
+    }
+
+    // The single-threaded algorithm on C[m0:m1, n0:n1].
+    static void run_block(const Args& g, int m0, int m1, int n0, int n1) {
+        const bool pack_a_block = should_pack_a(g);
+        const int nc_max = std::min(NC, (n1 - n0 + NR - 1) / NR * NR);
+        const int kc_max = std::min(KC, g.K);
+        const GemmWorkspace ws = gemm_workspace(pack_a_block ? sizeof(T) * MC * kc_max : 0,
+                                                sizeof(T) * std::size_t(nc_max) * kc_max);
+        T* ap = static_cast<T*>(ws.a);
+        T* bp = static_cast<T*>(ws.b);
+        for (int jc = n0; jc < n1; jc += NC) {
+            const int nc = std::min(NC, n1 - jc);
+            for (int pc = 0; pc < g.K; pc += KC) {
+                const int kc = std::min(KC, g.K - pc);
+                pack_b(g, pc, kc, jc, nc, bp);
+                const T beta = pc == 0 ? g.beta : T(1);
+                for (int ic = m0; ic < m1; ic += MC) {
+                    const int mc = std::min(MC, m1 - ic);
+                    if (pack_a_block) pack_a(g, ic, mc, pc, kc, ap);
+                    macro_kernel(g, ic, mc, pc, kc, jc, nc, pack_a_block ? ap : nullptr, bp, beta);
+                }
+            }
+        }
+    }
+
+    // C = beta * C, for alpha == 0 or K == 0 (beta == 0 writes zeros, ignoring NaN).
+    static void scale_c(const Args& g) {
+        for (int i = 0; i < g.M; ++i) {
+            T* c = g.C + std::ptrdiff_t(i) * g.ldc;
+            for (int j = 0; j < g.N; ++j) c[j] = g.beta == T(0) ? T(0) : g.beta * c[j];
+        }
+    }
+
+    static void gemm(Trans ta, Trans tb, int M, int N, int K, T alpha, const T* A, int lda,
+                     const T* B, int ldb, T beta, T* C, int ldc) {
+        const Args g{ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc};
+        if (M <= 0 || N <= 0) return;
+        if (K <= 0 || alpha == T(0)) return scale_c(g);
+
+        // Below ~2 MFLOP a second thread costs more than it saves.
+        const double flops = 2.0 * M * N * K;
+        const int tiles_m = (M + MR - 1) / MR, tiles_n = (N + NR - 1) / NR;
+        const bool split_n = tiles_n >= tiles_m;
+        const int tiles = split_n ? tiles_n : tiles_m;
+        const int threads = std::min({num_threads(), tiles, std::max(1, int(flops / 2e6))});
+        if (threads == 1) return run_block(g, 0, M, 0, N);
+
+        // Static split into `threads` contiguous runs of whole tiles.
+        auto task = [&](int t) {
+            const int lo = tiles * t / threads, hi = tiles * (t + 1) / threads;
+            if (split_n) {
+                run_block(g, 0, M, lo * NR, std::min(N, hi * NR));
+            } else {
+                run_block(g, lo * MR, std::min(M, hi * MR), 0, N);
+            }
+        };
+        parallel_for(threads, task);
+    }
+};
+
+}  // namespace hyda::detail
