@@ -1,0 +1,226 @@
+// hyda::gemm against a naive double-precision loop, on every SIMD path, float and double,
+// every op(A)/op(B), padded leading dimensions, special alpha/beta, and 1 vs 2 threads
+// compared bit for bit.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <limits>
+#include <random>
+#include <sstream>
+#include <vector>
+
+#include "hyda/kernels/gemm.hpp"
+#include "kernel_matrix.hpp"
+
+namespace {
+
+using hyda::Trans;
+
+struct Case {
+    Trans ta, tb;
+    int M, N, K;
+    int pad_a, pad_b, pad_c;  // extra leading-dimension elements
+    double alpha, beta;
+
+    std::string describe() const {
+        std::ostringstream s;
+        s << (ta == Trans::N ? 'N' : 'T') << (tb == Trans::N ? 'N' : 'T') << " M=" << M << " N=" << N << " K=" << K
+          << " pads=" << pad_a << "," << pad_b << "," << pad_c << " alpha=" << alpha << " beta=" << beta;
+        return s.str();
+    }
+};
+
+template <class T>
+struct Problem {
+    Case c;
+    int lda, ldb, ldc;
+    std::vector<T> A, B, C0;
+    std::vector<double> expected, bound;  // reference and its error bound, per element of C
+
+    Problem(const Case& cs, std::mt19937& rng) : c(cs) {
+        const int a_rows = c.ta == Trans::N ? c.M : c.K, a_cols = c.ta == Trans::N ? c.K : c.M;
+        const int b_rows = c.tb == Trans::N ? c.K : c.N, b_cols = c.tb == Trans::N ? c.N : c.K;
+        lda = a_cols + c.pad_a;
+        ldb = b_cols + c.pad_b;
+        ldc = c.N + c.pad_c;
+        std::uniform_real_distribution<T> dist(T(-1), T(1));
+        A.resize(std::size_t(a_rows) * lda);
+        B.resize(std::size_t(b_rows) * ldb);
+        C0.resize(std::size_t(c.M) * ldc);
+        for (auto& x : A) x = dist(rng);
+        for (auto& x : B) x = dist(rng);
+        for (auto& x : C0) x = dist(rng);
+
+        // Naive triple loop in double; the bound is the classic (K + 2) u sum |terms|,
+        // with u the unit round-off of T, doubled for margin.
+        const double u = std::numeric_limits<T>::epsilon();
+        expected.assign(std::size_t(c.M) * c.N, 0.0);
+        bound.assign(std::size_t(c.M) * c.N, 0.0);
+        for (int i = 0; i < c.M; ++i) {
+            for (int j = 0; j < c.N; ++j) {
+                double acc = 0, mag = 0;
+                for (int k = 0; k < c.K; ++k) {
+                    const double a = c.ta == Trans::N ? A[std::size_t(i) * lda + k] : A[std::size_t(k) * lda + i];
+                    const double b = c.tb == Trans::N ? B[std::size_t(k) * ldb + j] : B[std::size_t(j) * ldb + k];
+                    acc += a * b;
+                    mag += std::abs(a * b);
+                }
+                const double cij = C0[std::size_t(i) * ldc + j];
+                const double beta_term = c.beta == 0 ? 0.0 : c.beta * cij;
+                expected[std::size_t(i) * c.N + j] = c.alpha * acc + beta_term;
+                bound[std::size_t(i) * c.N + j] = (c.K + 2) * u * (std::abs(c.alpha) * mag + std::abs(beta_term)) + 1e-300;
+            }
+        }
+    }
+
+    std::vector<T> run() const {
+        std::vector<T> C = C0;
+        hyda::gemm(c.ta, c.tb, c.M, c.N, c.K, T(c.alpha), A.data(), lda, B.data(), ldb, T(c.beta), C.data(), ldc);
+        return C;
+    }
+
+    // Checks C against the reference, and that the padding of C was left alone.
+    void check(const std::vector<T>& C) const {
+        int bad = 0;
+        for (int i = 0; i < c.M && bad < 5; ++i) {
+            for (int j = 0; j < ldc && bad < 5; ++j) {
+                const std::size_t at = std::size_t(i) * ldc + j;
+                if (j >= c.N) {
+                    if (C[at] != C0[at]) {
+                        ++bad;
+                        FAIL_CHECK("padding of C changed at (" << i << "," << j << ") in " << c.describe());
+                    }
+                    continue;
+                }
+                const double e = expected[std::size_t(i) * c.N + j], err = std::abs(double(C[at]) - e);
+                if (!(err <= bound[std::size_t(i) * c.N + j])) {
+                    ++bad;
+                    FAIL_CHECK("C(" << i << "," << j << ") = " << C[at] << ", expected " << e << " (bound "
+                                    << bound[std::size_t(i) * c.N + j] << ") in " << c.describe());
+                }
+            }
+        }
+        if (bad == 0) SUCCEED();
+    }
+};
+
+// Sizes that stress the blocking: 1, primes, and the neighbours of the register tile
+// (MR = 14/6/4 rows, NR = 32/16/8/4 columns) and cache blocks (KC = 256, MC = 168/112).
+const std::vector<int> kEdgeSizes = {1, 2, 3, 5, 6, 7, 8, 13, 14, 15, 16, 17, 23, 28, 29, 31, 32, 33, 47, 64, 65, 97};
+
+std::vector<Case> random_cases(int count, unsigned seed) {
+    std::mt19937 rng(seed);
+    auto pick = [&](const auto& v) { return v[rng() % v.size()]; };
+    auto size = [&] { return rng() % 2 ? pick(kEdgeSizes) : int(1 + rng() % 80); };
+    const std::vector<double> alphas = {1.0, -1.0, 0.5, 2.25, -0.75}, betas = {0.0, 1.0, -1.0, 0.5, 3.0};
+    std::vector<Case> cases;
+    for (int n = 0; n < count; ++n) {
+        Case c{};
+        c.ta = rng() % 2 ? Trans::T : Trans::N;
+        c.tb = rng() % 2 ? Trans::T : Trans::N;
+        c.M = size(), c.N = size(), c.K = size();
+        c.pad_a = rng() % 3 == 0 ? int(rng() % 9) : 0;
+        c.pad_b = rng() % 3 == 0 ? int(rng() % 9) : 0;
+        c.pad_c = rng() % 3 == 0 ? int(rng() % 9) : 0;
+        c.alpha = pick(alphas);
+        c.beta = pick(betas);
+        cases.push_back(c);
+    }
+    return cases;
+}
+
+// Larger shapes that cross the cache blocks (KC, MC, NC) in every op combination.
+std::vector<Case> block_boundary_cases() {
+    std::vector<Case> cases;
+    for (Trans ta : {Trans::N, Trans::T}) {
+        for (Trans tb : {Trans::N, Trans::T}) {
+            cases.push_back({ta, tb, 169, 67, 257, 0, 3, 1, 1.0, 0.0});
+            cases.push_back({ta, tb, 113, 130, 255, 5, 0, 0, -0.5, 1.0});
+            cases.push_back({ta, tb, 337, 33, 513, 0, 0, 2, 1.0, 0.5});
+            cases.push_back({ta, tb, 29, 2053, 19, 1, 1, 1, 2.0, -1.0});  // N > NC (float)
+            cases.push_back({ta, tb, 200, 96, 64, 0, 0, 0, 1.0, 0.0});    // B panels unpadded
+        }
+    }
+    return cases;
+}
+
+template <class T>
+void check_cases(const std::vector<Case>& cases) {
+    std::mt19937 rng(1234);
+    for (const Case& c : cases) {
+        const Problem<T> p(c, rng);
+        hyda::test::for_each_arch([&](hyda::Arch) {
+            INFO(c.describe());
+            hyda::set_num_threads(1);
+            const std::vector<T> one = p.run();
+            p.check(one);
+            hyda::set_num_threads(2);
+            const std::vector<T> two = p.run();
+            CHECK(two == one);  // bitwise: same values in every element, padding included
+        });
+    }
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("gemm matches a naive loop on random shapes", "[gemm]", float, double) {
+    check_cases<TestType>(random_cases(240, sizeof(TestType)));
+}
+
+TEMPLATE_TEST_CASE("gemm matches a naive loop across cache-block boundaries", "[gemm]", float, double) {
+    check_cases<TestType>(block_boundary_cases());
+}
+
+TEMPLATE_TEST_CASE("gemm with beta == 0 ignores NaN in C", "[gemm]", float, double) {
+    using T = TestType;
+    hyda::test::for_each_arch([](hyda::Arch) {
+        const int M = 19, N = 37, K = 11;
+        std::vector<T> A(M * K, T(1)), B(K * N, T(2)), C(M * N, std::numeric_limits<T>::quiet_NaN());
+        hyda::gemm(Trans::N, Trans::N, M, N, K, T(1), A.data(), K, B.data(), N, T(0), C.data(), N);
+        for (T x : C) REQUIRE(x == T(2 * K));
+    });
+}
+
+TEMPLATE_TEST_CASE("gemm with alpha == 0 or K == 0 never reads A or B", "[gemm]", float, double) {
+    using T = TestType;
+    hyda::test::for_each_arch([](hyda::Arch) {
+        const int M = 5, N = 7, K = 3;
+        const T nan = std::numeric_limits<T>::quiet_NaN();
+        std::vector<T> A(M * K, nan), B(K * N, nan), C(M * N, T(4));
+        hyda::gemm(Trans::N, Trans::N, M, N, K, T(0), A.data(), K, B.data(), N, T(0.5), C.data(), N);
+        for (T x : C) REQUIRE(x == T(2));
+        hyda::gemm(Trans::T, Trans::N, M, N, 0, T(1), nullptr, M, nullptr, N, T(0), C.data(), N);
+        for (T x : C) REQUIRE(x == T(0));
+        std::fill(C.begin(), C.end(), nan);
+        hyda::gemm(Trans::N, Trans::N, M, N, K, T(0), A.data(), K, B.data(), N, T(0), C.data(), N);
+        for (T x : C) REQUIRE(x == T(0));
+    });
+}
+
+TEMPLATE_TEST_CASE("gemm with an empty C does nothing", "[gemm]", float, double) {
+    using T = TestType;
+    T c = T(7);
+    hyda::gemm(Trans::N, Trans::N, 0, 1, 4, T(1), nullptr, 4, nullptr, 1, T(0), &c, 1);
+    hyda::gemm(Trans::N, Trans::N, 1, 0, 4, T(1), nullptr, 4, nullptr, 1, T(0), &c, 1);
+    REQUIRE(c == T(7));
+}
+
+TEST_CASE("gemm is bitwise identical for 1, 2 and 3 threads on large shapes", "[gemm]") {
+    std::mt19937 rng(99);
+    const std::vector<Case> cases = {{Trans::N, Trans::N, 300, 301, 290, 0, 0, 0, 1.0, 0.0},
+                                     {Trans::T, Trans::T, 531, 70, 300, 0, 0, 0, 1.0, 1.0},
+                                     {Trans::N, Trans::T, 45, 700, 129, 0, 0, 0, -1.0, 0.5}};
+    for (const Case& c : cases) {
+        const Problem<float> p(c, rng);
+        hyda::test::for_each_arch([&](hyda::Arch) {
+            INFO(c.describe());
+            const std::vector<float> one = p.run();
+            p.check(one);
+            for (int threads : {2, 3}) {
+                hyda::set_num_threads(threads);
+                CHECK(p.run() == one);
+            }
+            hyda::set_num_threads(1);
+        });
+    }
+}
