@@ -30,7 +30,7 @@ def main():
            f"--benchmark_repetitions={args.repetitions}", f"--benchmark_min_time={args.min_time}",
            "--benchmark_report_aggregates_only=true"]
     if args.threads != "all":
-        cmd.append(f"--benchmark_filter=threads:{args.threads}$")
+        cmd.append(f"--benchmark_filter=threads:{args.threads}/")
     if args.double:
         cmd.append("--double")
     run = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)

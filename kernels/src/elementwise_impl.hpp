@@ -79,8 +79,9 @@ struct Elementwise {
         map(n, [&](V v) { return one / (one + vexp(-v)); }, y, x);
     }
     static void tanh(std::size_t n, const T* x, T* y) { map(n, [](V v) { return vtanh(v); }, y, x); }
-    // Phi(x) = (1 + erf(x / sqrt 2)) / 2, the standard normal CDF.
-    static V normal_cdf(V v) { return L::splat(T(0.5)) * (L::splat(T(1)) + verf(v * L::splat(T(0.70710678118654752440)))); }
+    // Phi(x) = erfc(-x / sqrt 2) / 2, the standard normal CDF. Not (1 + erf(x / sqrt 2)) / 2:
+    // for x < 0 that cancels, e.g. it loses all digits of Phi(-6) in float.
+    static V normal_cdf(V v) { return L::splat(T(0.5)) * verfc(v * L::splat(T(-0.70710678118654752440))); }
     static void gelu(std::size_t n, const T* x, T* y) { map(n, [](V v) { return v * normal_cdf(v); }, y, x); }
 
     static void relu_backward(std::size_t n, const T* x, const T* dy, T* dx) {

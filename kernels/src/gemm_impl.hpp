@@ -8,7 +8,8 @@
 //                              read in place when packing would not pay
 //   jr over NC in steps of NR  B micro-panel (KC x NR) stays in L1
 //   ir over MC in steps of MR  microkernel: MR x NR tile of C in registers
-// Row tails use a microkernel instantiated for fewer rows; column tails run the full
+// Row tails use a microkernel instantiated for fewer rows (the last two tiles of a block
+// share their rows evenly); column tails run the full
 // kernel on a scratch tile. Every element of C is accumulated over K in the same order
 // whatever the tile, block or thread it falls in, so results are thread-count independent.
 #include <algorithm>
@@ -32,9 +33,9 @@ struct GemmBlocking {
     static constexpr int NV = std::is_same_v<Arch, scalar_arch> ? 4 : 2;  // vectors per tile row
     static constexpr int NR = NV * Lanes<T, Arch>::width;
     // As many rows as the registers hold: MR * NV accumulators, NV for B, one broadcast.
-    static constexpr int MR = std::is_same_v<Arch, scalar_arch> ? 4 : (vector_registers - NV - 1) / NV;
-    static constexpr int KC = 256;
-    static constexpr int MC = MR * (sizeof(T) == 4 ? 12 : 8);
+    static constexpr int MR = std::is_same_v<Arch, scalar_arch> ? 4 : std::min(12, (vector_registers - NV - 1) / NV);
+    static constexpr int KC = 768;
+    static constexpr int MC = MR * (sizeof(T) == 4 ? 14 : 7);
     static constexpr int NC = NR * (sizeof(T) == 4 ? 64 : 128);
 };
 
@@ -146,26 +147,31 @@ struct Gemm {
         }
     }
 
-    // Packs op(A)[ic:ic+mc, pc:pc+kc] into MR-tall panels: panel[p * MR + i].
+    // Height of the row tile that starts with `left` rows to go. A short last tile would
+    // leave too few accumulators to hide the FMA latency, so the last two share the rows.
+    static int tile_rows(int left) { return left > MR && left < 2 * MR ? (left + 1) / 2 : std::min(MR, left); }
+
+    // Packs op(A)[ic:ic+mc, pc:pc+kc] into panels of tile_rows() rows: panel[p * mr + i],
+    // the panel of the tile at row ip starting at ap + ip * kc.
     static void pack_a(const Args& g, int ic, int mc, int pc, int kc, T* ap) {
-        for (int ip = 0; ip < mc; ip += MR) {
-            const int mr = std::min(MR, mc - ip);
+        for (int ip = 0, mr; ip < mc; ip += mr) {
+            mr = tile_rows(mc - ip);
             T* dst = ap + std::ptrdiff_t(ip) * kc;
             if (g.ta == Trans::N) {
                 for (int i = 0; i < mr; ++i) {
                     const T* src = g.A + std::ptrdiff_t(ic + ip + i) * g.lda + pc;
-                    for (int p = 0; p < kc; ++p) dst[p * MR + i] = src[p];
+                    for (int p = 0; p < kc; ++p) dst[p * mr + i] = src[p];
                 }
             } else {  // op(A)(i, k) = A[k * lda + i]
                 const T* src = g.A + std::ptrdiff_t(pc) * g.lda + ic + ip;
-                for (int p = 0; p < kc; ++p) std::copy(src + std::ptrdiff_t(p) * g.lda, src + std::ptrdiff_t(p) * g.lda + mr, dst + p * MR);
+                for (int p = 0; p < kc; ++p) std::copy(src + std::ptrdiff_t(p) * g.lda, src + std::ptrdiff_t(p) * g.lda + mr, dst + p * mr);
             }
         }
     }
 
     // Packing A costs a pass over it; it pays when each A panel is reused over many
     // B panels, and when reading A in place would walk rows with a large stride.
-    static bool should_pack_a(const Args& g) { return g.ta == Trans::N ? g.N > 2 * NR : g.N > 8 * NR; }
+    static bool should_pack_a(const Args& g) { return g.ta == Trans::N && (std::size_t(g.lda) * sizeof(T)) % 4096 == 0; }
 
     // Runs the tiles of one (ic, pc, jc) block: C[ic:ic+mc, jc:jc+nc] += A-block * B-block.
     static void macro_kernel(const Args& g, int ic, int mc, int pc, int kc, int jc, int nc,
@@ -174,13 +180,13 @@ struct Gemm {
         for (int jr = 0; jr < nc; jr += NR) {
             const int nr = std::min(NR, nc - jr);
             const T* b = bp + std::ptrdiff_t(jr) * kc;
-            for (int ir = 0; ir < mc; ir += MR) {
-                const int mr = std::min(MR, mc - ir);
+            for (int ir = 0, mr; ir < mc; ir += mr) {
+                mr = tile_rows(mc - ir);
                 const T* a;
                 std::ptrdiff_t step;
                 Microkernel kernel;
                 if (ap != nullptr) {
-                    a = ap + std::ptrdiff_t(ir) * kc, step = MR, kernel = kernels_unit[mr];
+                    a = ap + std::ptrdiff_t(ir) * kc, step = mr, kernel = kernels_unit[mr];
                 } else if (g.ta == Trans::N) {
                     a = g.A + std::ptrdiff_t(ic + ir) * g.lda + pc, step = g.lda, kernel = kernels_strided[mr];
                 } else {
@@ -204,15 +210,17 @@ struct Gemm {
     static void run_block(const Args& g, int m0, int m1, int n0, int n1) {
         const bool pack_a_block = should_pack_a(g);
         const int nc_max = std::min(NC, (n1 - n0 + NR - 1) / NR * NR);
-        const int kc_max = std::min(KC, g.K);
+        // K is cut into equal blocks of at most KC: a short last block would add a pass
+        // over C for little work. The cut depends on K only, never on the thread count.
+        const int k_blocks = (g.K + KC - 1) / KC, kc_max = (g.K + k_blocks - 1) / k_blocks;
         const GemmWorkspace ws = gemm_workspace(pack_a_block ? sizeof(T) * MC * kc_max : 0,
                                                 sizeof(T) * std::size_t(nc_max) * kc_max);
         T* ap = static_cast<T*>(ws.a);
         T* bp = static_cast<T*>(ws.b);
         for (int jc = n0; jc < n1; jc += NC) {
             const int nc = std::min(NC, n1 - jc);
-            for (int pc = 0; pc < g.K; pc += KC) {
-                const int kc = std::min(KC, g.K - pc);
+            for (int pc = 0; pc < g.K; pc += kc_max) {
+                const int kc = std::min(kc_max, g.K - pc);
                 pack_b(g, pc, kc, jc, nc, bp);
                 const T beta = pc == 0 ? g.beta : T(1);
                 for (int ic = m0; ic < m1; ic += MC) {

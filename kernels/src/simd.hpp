@@ -78,6 +78,7 @@ template <class T> inline T vlog(T x) { return std::log(x); }
 template <class T> inline T vlog1p(T x) { return std::log1p(x); }
 template <class T> inline T vtanh(T x) { return std::tanh(x); }
 template <class T> inline T verf(T x) { return std::erf(x); }
+template <class T> inline T verfc(T x) { return std::erfc(x); }
 template <class T> inline T vabs(T x) { return std::abs(x); }
 template <class T> inline T vmax(T a, T b) { return a > b ? a : b; }
 template <class T> inline T vselect(bool c, T a, T b) { return c ? a : b; }
@@ -87,6 +88,7 @@ template <class T, class A> inline xsimd::batch<T, A> vlog(const xsimd::batch<T,
 template <class T, class A> inline xsimd::batch<T, A> vlog1p(const xsimd::batch<T, A>& x) { return xsimd::log1p(x); }
 template <class T, class A> inline xsimd::batch<T, A> vtanh(const xsimd::batch<T, A>& x) { return xsimd::tanh(x); }
 template <class T, class A> inline xsimd::batch<T, A> verf(const xsimd::batch<T, A>& x) { return xsimd::erf(x); }
+template <class T, class A> inline xsimd::batch<T, A> verfc(const xsimd::batch<T, A>& x) { return xsimd::erfc(x); }
 template <class T, class A> inline xsimd::batch<T, A> vabs(const xsimd::batch<T, A>& x) { return xsimd::abs(x); }
 template <class T, class A>
 inline xsimd::batch<T, A> vmax(const xsimd::batch<T, A>& a, const xsimd::batch<T, A>& b) {

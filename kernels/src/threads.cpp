@@ -1,9 +1,11 @@
 // A persistent pool: workers wait on a generation counter (spinning briefly, then
-// sleeping on it), run their share of the tasks, and report back through a counter.
+// sleeping on it), claim tasks from a shared ticket until none is left, and report
+// back through a counter.
 #include "hyda/kernels/threads.hpp"
 
 #include <atomic>
 #include <charconv>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -42,7 +44,7 @@ public:
         stop_.store(false);
         // Workers start from the current generation, so none can miss the next run.
         const unsigned start = generation_.load();
-        for (int w = 1; w < threads; ++w) workers_.emplace_back([this, w, start] { work(w, start); });
+        for (int w = 1; w < threads; ++w) workers_.emplace_back([this, start] { work(start); });
     }
 
     void run(int n_tasks, detail::TaskRef task) {
@@ -52,23 +54,41 @@ public:
             for (int t = 0; t < n_tasks; ++t) task(t);
             return;
         }
+        if (n_tasks > kMaxTasks) throw std::length_error("parallel_for: too many tasks");
         task_ = &task;
-        n_tasks_ = n_tasks;
-        pending_.store(int(workers_.size()), std::memory_order_relaxed);
+        done_.store(0, std::memory_order_relaxed);
+        run_ = (run_ + 1) & kRunMask;
+        ticket_.store((run_ << 40) | (std::uint64_t(n_tasks) << 20), std::memory_order_release);
         generation_.fetch_add(1, std::memory_order_release);
         generation_.notify_all();
-        run_share(0);
-        while (pending_.load(std::memory_order_acquire) != 0) {
+        claim_tasks(run_);
+        while (done_.load(std::memory_order_acquire) != n_tasks) {
         }
-        task_ = nullptr;
     }
 
 private:
-    void run_share(int thread) {
-        for (int t = thread; t < n_tasks_; t += size()) (*task_)(t);
+    // A ticket packs (run, number of tasks, next task) so that a worker waking late,
+    // after its run is over, cannot claim a task of the next run.
+    static constexpr int kMaxTasks = (1 << 20) - 1;
+    static constexpr std::uint64_t kRunMask = (std::uint64_t(1) << 24) - 1;
+
+    // Claims and runs tasks of run `run` until none is left. Tasks are fixed pieces of
+    // work, so which thread runs which task never changes a result; a busy core just
+    // leaves more of them to the others.
+    void claim_tasks(std::uint64_t run) {
+        std::uint64_t ticket = ticket_.load(std::memory_order_acquire);
+        for (;;) {
+            const std::uint64_t next = ticket & kMaxTasks, n = (ticket >> 20) & kMaxTasks;
+            if ((ticket >> 40) != run || next >= n) return;
+            if (ticket_.compare_exchange_weak(ticket, ticket + 1, std::memory_order_acq_rel)) {
+                (*task_)(int(next));
+                done_.fetch_add(1, std::memory_order_release);
+                ticket = ticket_.load(std::memory_order_acquire);
+            }
+        }
     }
 
-    void work(int thread, unsigned seen) {
+    void work(unsigned seen) {
         in_worker_ = true;
         for (;;) {
             // Spin a little: the next parallel region usually follows within microseconds.
@@ -80,8 +100,7 @@ private:
             }
             seen = now;
             if (stop_.load(std::memory_order_acquire)) return;
-            run_share(thread);
-            pending_.fetch_sub(1, std::memory_order_acq_rel);
+            claim_tasks(ticket_.load(std::memory_order_acquire) >> 40);
         }
     }
 
@@ -96,10 +115,11 @@ private:
     std::vector<std::thread> workers_;
     std::mutex run_mutex_;
     std::atomic<unsigned> generation_{0};
-    std::atomic<int> pending_{0};
+    std::atomic<std::uint64_t> ticket_{0};
+    std::atomic<int> done_{0};
     std::atomic<bool> stop_{false};
     const detail::TaskRef* task_ = nullptr;
-    int n_tasks_ = 0;
+    std::uint64_t run_ = 0;
     static thread_local bool in_worker_;
 };
 

@@ -32,7 +32,9 @@ private:
 };
 
 // Runs task(0..n_tasks-1) on up to num_threads() threads (the caller takes part) and
-// returns when all are done. Task t runs on thread t % threads; nested calls run inline.
+// returns when all are done. Threads claim tasks as they come free, so each task must be
+// a fixed piece of work whose result does not depend on the thread that runs it.
+// Calls from inside a task (or while another call runs) run inline on the caller.
 void parallel_for(int n_tasks, TaskRef task);
 
 }  // namespace detail
