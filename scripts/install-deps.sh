@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what hyda needs to build, test and benchmark on Debian 12 (all from Debian).
+set -euo pipefail
+packages=(
+    cmake ninja-build g++ binutils python3
+    libxsimd-dev      # SIMD kernels
+    catch2            # tests (Catch2 v2)
+    libbenchmark-dev  # benchmarks
+    libopenblas-dev   # the GEMM benchmark's reference (linked into bench/ only)
+)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "Installing: ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
