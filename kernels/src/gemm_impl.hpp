@@ -4,14 +4,14 @@
 // BLIS structure: five loops around one register-blocked microkernel.
 //   jc over N in steps of NC   B block (KC x NC) packed into NR-wide panels (L3)
 //   pc over K in steps of KC
-//   ic over M in steps of MC   A block (MC x KC) packed into MR-tall panels (L2), or
-//                              read in place when packing would not pay
-//   jr over NC in steps of NR  B micro-panel (KC x NR) stays in L1
+//   ic over M in steps of MC   A block (MC x KC) read in place, or packed into MR-tall
+//                              panels where in-place reads would collide in L1
+//   jr over NC in steps of NR  B micro-panel (KC x NR), reused by every row tile
 //   ir over MC in steps of MR  microkernel: MR x NR tile of C in registers
 // Row tails use a microkernel instantiated for fewer rows (the last two tiles of a block
-// share their rows evenly); column tails run the full
-// kernel on a scratch tile. Every element of C is accumulated over K in the same order
-// whatever the tile, block or thread it falls in, so results are thread-count independent.
+// share their rows evenly); column tails run the full kernel on a scratch tile. Every
+// element of C is accumulated over K in the same order whatever the tile, block or
+// thread it falls in, so results are thread-count independent.
 #include <algorithm>
 #include <array>
 #include <cstddef>
@@ -32,9 +32,11 @@ struct GemmBlocking {
         std::is_same_v<Arch, scalar_arch> ? 16 : (Lanes<T, Arch>::width * sizeof(T) == 64 ? 32 : 16);
     static constexpr int NV = std::is_same_v<Arch, scalar_arch> ? 4 : 2;  // vectors per tile row
     static constexpr int NR = NV * Lanes<T, Arch>::width;
-    // As many rows as the registers hold: MR * NV accumulators, NV for B, one broadcast.
+    // As many rows as the registers hold (MR * NV accumulators, NV for B, one broadcast),
+    // but at most 12: the 2 MR lines of a C tile whose row stride is a multiple of 4 KiB
+    // all fall in one L1 set, which has 12 ways.
     static constexpr int MR = std::is_same_v<Arch, scalar_arch> ? 4 : std::min(12, (vector_registers - NV - 1) / NV);
-    static constexpr int KC = 768;
+    static constexpr int KC = 1024;
     static constexpr int MC = MR * (sizeof(T) == 4 ? 14 : 7);
     static constexpr int NC = NR * (sizeof(T) == 4 ? 64 : 128);
 };
@@ -136,13 +138,12 @@ struct Gemm {
                         std::fill(dst + nr, dst + NR, T(0));
                     }
                 }
-            } else {  // op(B)(k, j) = B[j * ldb + k]
-                for (int j = 0; j < nr; ++j) {
-                    const T* src = g.B + std::ptrdiff_t(jc + jp + j) * g.ldb + pc;
-                    for (int p = 0; p < kc; ++p) dst[p * NR + j] = src[p];
+            } else {  // op(B)(k, j) = B[j * ldb + k]: a transpose, written contiguously
+                const T* src = g.B + std::ptrdiff_t(jc + jp) * g.ldb + pc;
+                for (int p = 0; p < kc; ++p, dst += NR) {
+                    for (int j = 0; j < nr; ++j) dst[j] = src[std::ptrdiff_t(j) * g.ldb + p];
+                    for (int j = nr; j < NR; ++j) dst[j] = T(0);
                 }
-                for (int j = nr; j < NR; ++j)
-                    for (int p = 0; p < kc; ++p) dst[p * NR + j] = T(0);
             }
         }
     }
@@ -157,11 +158,10 @@ struct Gemm {
         for (int ip = 0, mr; ip < mc; ip += mr) {
             mr = tile_rows(mc - ip);
             T* dst = ap + std::ptrdiff_t(ip) * kc;
-            if (g.ta == Trans::N) {
-                for (int i = 0; i < mr; ++i) {
-                    const T* src = g.A + std::ptrdiff_t(ic + ip + i) * g.lda + pc;
-                    for (int p = 0; p < kc; ++p) dst[p * mr + i] = src[p];
-                }
+            if (g.ta == Trans::N) {  // a transpose: write contiguously, read mr rows in step
+                const T* src = g.A + std::ptrdiff_t(ic + ip) * g.lda + pc;
+                for (int p = 0; p < kc; ++p, dst += mr)
+                    for (int i = 0; i < mr; ++i) dst[i] = src[std::ptrdiff_t(i) * g.lda + p];
             } else {  // op(A)(i, k) = A[k * lda + i]
                 const T* src = g.A + std::ptrdiff_t(pc) * g.lda + ic + ip;
                 for (int p = 0; p < kc; ++p) std::copy(src + std::ptrdiff_t(p) * g.lda, src + std::ptrdiff_t(p) * g.lda + mr, dst + p * mr);
@@ -169,8 +169,9 @@ struct Gemm {
         }
     }
 
-    // Packing A costs a pass over it; it pays when each A panel is reused over many
-    // B panels, and when reading A in place would walk rows with a large stride.
+    // Packing A costs a pass over it, more than in-place reads lose on the shapes we
+    // measured, except where A's rows are a multiple of 4 KiB apart: then the MR rows a
+    // microkernel reads all map to one L1 set and evict each other.
     static bool should_pack_a(const Args& g) { return g.ta == Trans::N && (std::size_t(g.lda) * sizeof(T)) % 4096 == 0; }
 
     // Runs the tiles of one (ic, pc, jc) block: C[ic:ic+mc, jc:jc+nc] += A-block * B-block.
