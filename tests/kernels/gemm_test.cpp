@@ -105,7 +105,7 @@ struct Problem {
 };
 
 // Sizes that stress the blocking: 1, primes, and the neighbours of the register tile
-// (MR = 14/6/4 rows, NR = 32/16/8/4 columns) and cache blocks (KC = 256, MC = 168/112).
+// (MR = 12/6/4 rows, NR = 32/16/8/4 columns).
 const std::vector<int> kEdgeSizes = {1, 2, 3, 5, 6, 7, 8, 13, 14, 15, 16, 17, 23, 28, 29, 31, 32, 33, 47, 64, 65, 97};
 
 std::vector<Case> random_cases(int count, unsigned seed) {
@@ -129,7 +129,8 @@ std::vector<Case> random_cases(int count, unsigned seed) {
     return cases;
 }
 
-// Larger shapes that cross the cache blocks (KC, MC, NC) in every op combination.
+// Larger shapes that cross the cache blocks (KC = 1024, MC = 168/84, NC = 2048) in every
+// op combination.
 std::vector<Case> block_boundary_cases() {
     std::vector<Case> cases;
     for (Trans ta : {Trans::N, Trans::T}) {
@@ -139,6 +140,9 @@ std::vector<Case> block_boundary_cases() {
             cases.push_back({ta, tb, 337, 33, 513, 0, 0, 2, 1.0, 0.5});
             cases.push_back({ta, tb, 29, 2053, 19, 1, 1, 1, 2.0, -1.0});  // N > NC (float)
             cases.push_back({ta, tb, 200, 96, 64, 0, 0, 0, 1.0, 0.0});    // B panels unpadded
+            cases.push_back({ta, tb, 13, 35, 1100, 2, 0, 0, 1.0, 0.5});   // K > KC: two K blocks
+            cases.push_back({ta, tb, 25, 18, 2100, 0, 0, 0, -1.0, 1.0});  // three K blocks
+            cases.push_back({ta, tb, 40, 33, 1024, 0, 0, 0, 1.0, 0.0});   // lda or ldb a multiple of 4 KiB (A packed)
         }
     }
     return cases;
