@@ -250,7 +250,9 @@ struct Gemm {
         // Below ~2 MFLOP a second thread costs more than it saves.
         const double flops = 2.0 * M * N * K;
         const int tiles_m = (M + MR - 1) / MR, tiles_n = (N + NR - 1) / NR;
-        const bool split_n = tiles_n >= tiles_m;
+        // Each thread packs what it reads, so split the dimension whose packing is cheap to
+        // repeat: M when A is packed (B's packing is a plain copy), else the longer one.
+        const bool split_n = should_pack_a(g) ? tiles_m < 2 : tiles_n >= tiles_m;
         const int tiles = split_n ? tiles_n : tiles_m;
         const int threads = std::min({num_threads(), tiles, std::max(1, int(flops / 2e6))});
         if (threads == 1) return run_block(g, 0, M, 0, N);

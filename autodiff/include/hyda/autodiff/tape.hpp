@@ -1,0 +1,102 @@
+#pragma once
+// The tape: records operations during the forward pass, then runs reverse sweeps.
+//
+// Nodes, forward values and adjoints live in an arena owned by the tape; reset() forgets
+// the nodes but keeps the memory, so after the first steps a training step allocates
+// nothing. Ops (ops.hpp) are free functions on Var handles.
+//
+//     Tape<float> tape;
+//     for each step:
+//         tape.reset();
+//         Var x = tape.input(batch.data(), B, D, "x");
+//         Var loss = mean(relu(linear(x, tape.param(W), tape.param(b))));
+//         tape.backward(loss);          // W.grad(), b.grad()
+//
+// backward_multi({L_1, ..., L_K}) runs ONE reverse sweep that yields the gradient of
+// each L_k separately (Parameter::task_grad(k)). A node's adjoint carries one slot per
+// loss that reaches it: a task head carries one, a shared trunk K, and a matmul's
+// backward over K slots runs as one GEMM with K times the rows.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "hyda/autodiff/parameter.hpp"
+#include "hyda/kernels/gemm.hpp"
+
+namespace hyda::ad {
+
+template <class T> class Tape;
+template <class T> struct Node;
+
+// A handle to a node of a tape (cheap to copy).
+template <class T>
+struct Var {
+    Tape<T>* tape = nullptr;
+    int id = -1;
+
+    explicit operator bool() const { return tape != nullptr; }
+    int rows() const;
+    int cols() const;
+    const T* data() const;        // the forward value, rows x cols, row-major
+    T item() const;               // the value of a 1 x 1 node
+    const std::string& name() const;
+};
+
+// Per-sample options of a loss. Both are optional (empty Var) and have one entry per
+// sample (rows x 1): sample i contributes weight[i] * loss_i, and only if mask[i] != 0.
+// The loss is sum_i mask_i weight_i loss_i / sum_i mask_i (a mean over labelled samples).
+template <class T>
+struct LossOptions {
+    Var<T> weight;
+    Var<T> mask;
+};
+
+template <class T>
+class Tape {
+public:
+    // seed drives dropout masks.
+    explicit Tape(std::uint64_t seed = 0);
+    ~Tape();
+    Tape(const Tape&) = delete;
+    Tape& operator=(const Tape&) = delete;
+
+    // Forgets every node (Vars of this tape become invalid) and keeps the memory.
+    void reset();
+
+    // A constant: the tape reads `data` (rows x cols, row-major) without copying it, so it
+    // must stay alive and unchanged until the last backward of this step.
+    Var<T> input(const T* data, int rows, int cols, std::string_view name = "input");
+    Var<T> input(const Tensor<T>& t, std::string_view name = "input") { return input(t.data(), t.rows(), t.cols(), name); }
+    // A trainable leaf; backward writes p.grad(), backward_multi p.task_grad(k).
+    Var<T> param(Parameter<T>& p);
+
+    // Reverse sweep from a 1 x 1 loss: fills grad() of every parameter (zero where the
+    // loss does not depend on it).
+    void backward(Var<T> loss);
+
+    // One reverse sweep for K <= 64 losses (each 1 x 1). Parameter::task_grad(k) then
+    // holds dL_k/dtheta. per_sample_seeds, if given, has one entry per loss: nullptr or a
+    // vector with one factor per sample of that loss (the loss op must be one of the
+    // loss functions), which scales each sample's contribution to the gradient.
+    void backward_multi(std::span<const Var<T>> losses, std::span<const T* const> per_sample_seeds = {});
+
+    // Internal, for ops: the node behind a Var (checks that it belongs to this tape).
+    Node<T>& node(Var<T> v);
+    const Node<T>& node(Var<T> v) const;
+    // Internal, for ops: records a node and allocates its value from the arena.
+    Var<T> record(Node<T>&& n);
+    // Internal, for ops: `count` elements of scratch memory that live until reset().
+    T* scratch(std::size_t count);
+    std::uint64_t next_random();
+
+    std::size_t size() const;  // number of nodes recorded since reset()
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hyda::ad
