@@ -21,6 +21,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "hyda/autodiff/parameter.hpp"
@@ -36,13 +37,14 @@ template <class T>
 struct Var {
     Tape<T>* tape = nullptr;
     int id = -1;
+    std::uint32_t epoch = 0;  // the tape's reset count when the node was recorded
 
     explicit operator bool() const { return tape != nullptr; }
     int rows() const;
     int cols() const;
     const T* data() const;        // the forward value, rows x cols, row-major
     T item() const;               // the value of a 1 x 1 node
-    const std::string& name() const;
+    const std::string_view& name() const;
 };
 
 // Per-sample options of a loss. Both are optional (empty Var) and have one entry per
@@ -95,6 +97,8 @@ public:
     std::size_t size() const;  // number of nodes recorded since reset()
 
 private:
+    void sweep(std::span<const Var<T>> losses, std::span<const T* const> per_sample_seeds, bool multi);
+
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -1,0 +1,89 @@
+#pragma once
+// Internal: a node of the tape and what an op's backward sees.
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+#include "hyda/autodiff/tape.hpp"
+
+namespace hyda::ad {
+
+template <class T> class BackwardRun;
+
+template <class T>
+struct Node {
+    // The op's backward for one run of adjoint slots; nullptr for leaves.
+    using Backward = void (*)(const Node&, BackwardRun<T>&);
+
+    Backward backward = nullptr;
+    std::string_view name;  // op name, parameter name, or input name (copied to the arena)
+    int rows = 0, cols = 0;
+    int in[3] = {-1, -1, -1};
+    bool requires_grad = false;  // depends on a parameter
+    bool is_loss = false;        // a loss function: accepts per-sample seeds
+    T* value = nullptr;          // forward value, rows x cols
+    Parameter<T>* param = nullptr;
+
+    // Op attributes and data kept for backward.
+    T scalar = T(0);
+    int i0 = 0, i1 = 0, i2 = 0;
+    T* aux = nullptr;
+    const T* input_value[3] = {nullptr, nullptr, nullptr};  // forward values of the inputs
+
+    // Filled by a reverse sweep.
+    std::uint64_t reach = 0;    // losses whose gradient flows through this node
+    std::uint64_t touched = 0;  // losses whose adjoint slot has been written
+    T* adj = nullptr;           // popcount(reach) slots of rows x cols
+    const T* const* sample_seeds = nullptr;  // per loss: per-sample seed or nullptr
+
+    std::size_t size() const { return std::size_t(rows) * std::size_t(cols); }
+};
+
+// One call of an op's backward: `slots` consecutive adjoint slots of the output and,
+// for each input, the matching consecutive slots of its adjoint.
+template <class T>
+class BackwardRun {
+public:
+    struct Grad {
+        T* data;  // slots x (input rows x cols), or nullptr: the input needs no gradient
+        T beta;   // 0: the slots are untouched, the op must overwrite all of them; 1: accumulate
+    };
+
+    int slots() const { return slots_; }
+    const T* out_adj() const { return out_adj_; }
+    // The per-sample seed of output slot s (losses only), or nullptr.
+    const T* sample_seed(int s) const { return sample_seeds_ == nullptr ? nullptr : sample_seeds_[s]; }
+
+    // The adjoint slots of input i. An op that writes every element can take them with
+    // overwrite_ok (beta 0 where untouched, saving a pass); otherwise untouched slots are
+    // zeroed first and beta is 1.
+    Grad grad(int i, bool overwrite_ok);
+
+    // Set by the sweep.
+    const Node<T>* node_ = nullptr;
+    Node<T>* inputs_[3] = {nullptr, nullptr, nullptr};
+    int in_slot_[3] = {0, 0, 0};
+    std::uint64_t seeds_ = 0;  // the losses of this run
+    int slots_ = 0;
+    const T* out_adj_ = nullptr;
+    const T* const* sample_seeds_ = nullptr;
+};
+
+template <class T>
+typename BackwardRun<T>::Grad BackwardRun<T>::grad(int i, bool overwrite_ok) {
+    Node<T>* in = inputs_[i];
+    if (in == nullptr || !in->requires_grad) return {nullptr, T(0)};
+    T* data = in->adj + std::size_t(in_slot_[i]) * in->size();
+    const std::uint64_t fresh = seeds_ & ~in->touched;
+    in->touched |= seeds_;
+    if (fresh == 0) return {data, T(1)};
+    if (fresh == seeds_ && overwrite_ok) return {data, T(0)};
+    // Zero the untouched slots among ours (seeds_ lists them in slot order).
+    int s = 0;
+    for (std::uint64_t m = seeds_; m != 0; m &= m - 1, ++s) {
+        if (fresh & (m & -m)) std::memset(data + std::size_t(s) * in->size(), 0, sizeof(T) * in->size());
+    }
+    return {data, T(1)};
+}
+
+}  // namespace hyda::ad

@@ -1,0 +1,273 @@
+// The tape: recording, and the reverse sweep shared by backward and backward_multi.
+#include "hyda/autodiff/tape.hpp"
+
+#include <bit>
+#include <cstring>
+#include <stdexcept>
+#include <utility>
+#include <vector>
+
+#include "arena.hpp"
+#include "node.hpp"
+
+namespace hyda::ad {
+
+template <class T>
+struct Tape<T>::Impl {
+    std::vector<Node<T>> nodes;
+    std::vector<std::pair<Parameter<T>*, int>> params;  // parameter -> its leaf node
+    detail::Arena arena;
+    std::uint32_t epoch = 1;
+    std::uint64_t rng_state;
+};
+
+namespace {
+
+// Slot of loss k in a node reached by `mask`: the losses are stored in increasing order.
+int slot_of(std::uint64_t mask, int k) { return std::popcount(mask & ((std::uint64_t(1) << k) - 1)); }
+
+std::string describe(std::string_view name, int id, int rows, int cols) {
+    return "'" + std::string(name) + "' (node " + std::to_string(id) + ", " + shape_string(rows, cols) + ")";
+}
+
+}  // namespace
+
+template <class T>
+Tape<T>::Tape(std::uint64_t seed) : impl_(std::make_unique<Impl>()) {
+    impl_->rng_state = seed;
+    impl_->nodes.reserve(64);
+}
+
+template <class T>
+Tape<T>::~Tape() = default;
+
+template <class T>
+void Tape<T>::reset() {
+    impl_->nodes.clear();
+    impl_->params.clear();
+    impl_->arena.reset();
+    ++impl_->epoch;
+}
+
+template <class T>
+std::size_t Tape<T>::size() const {
+    return impl_->nodes.size();
+}
+
+template <class T>
+Node<T>& Tape<T>::node(Var<T> v) {
+    return const_cast<Node<T>&>(std::as_const(*this).node(v));
+}
+
+template <class T>
+const Node<T>& Tape<T>::node(Var<T> v) const {
+    if (v.tape == nullptr) throw std::invalid_argument("an empty Var (default-constructed) was used as an operand");
+    if (v.tape != this) throw std::invalid_argument("node " + std::to_string(v.id) + " belongs to another tape");
+    if (v.epoch != impl_->epoch || v.id < 0 || std::size_t(v.id) >= impl_->nodes.size()) {
+        throw std::invalid_argument("node " + std::to_string(v.id) + " was recorded before the tape's last reset()");
+    }
+    return impl_->nodes[std::size_t(v.id)];
+}
+
+template <class T>
+Var<T> Tape<T>::record(Node<T>&& n) {
+    for (int i = 0; i < 3 && n.in[i] >= 0; ++i) {
+        const Node<T>& in = impl_->nodes[std::size_t(n.in[i])];
+        n.requires_grad = n.requires_grad || in.requires_grad;
+        n.input_value[i] = in.value;
+    }
+    if (n.value == nullptr) n.value = scratch(n.size());
+    impl_->nodes.push_back(std::move(n));
+    return Var<T>{this, int(impl_->nodes.size()) - 1, impl_->epoch};
+}
+
+template <class T>
+T* Tape<T>::scratch(std::size_t count) {
+    return static_cast<T*>(impl_->arena.allocate(sizeof(T) * count));
+}
+
+template <class T>
+std::uint64_t Tape<T>::next_random() {
+    // splitmix64: a full-period generator with well-mixed output.
+    std::uint64_t z = (impl_->rng_state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+template <class T>
+Var<T> Tape<T>::input(const T* data, int rows, int cols, std::string_view name) {
+    if (rows < 0 || cols < 0 || (data == nullptr && rows * cols > 0)) {
+        throw std::invalid_argument("input '" + std::string(name) + "': invalid data or shape " + shape_string(rows, cols));
+    }
+    char* label = static_cast<char*>(impl_->arena.allocate(name.size() + 1));
+    std::memcpy(label, name.data(), name.size());
+    Node<T> n;
+    n.name = std::string_view(label, name.size());
+    n.rows = rows;
+    n.cols = cols;
+    n.value = const_cast<T*>(data);  // never written: inputs have no backward
+    return record(std::move(n));
+}
+
+template <class T>
+Var<T> Tape<T>::param(Parameter<T>& p) {
+    for (const auto& [q, id] : impl_->params) {
+        if (q == &p) return Var<T>{this, id, impl_->epoch};  // one leaf per parameter
+    }
+    Node<T> n;
+    n.name = p.name();
+    n.rows = p.rows();
+    n.cols = p.cols();
+    n.value = p.value().data();
+    n.param = &p;
+    n.requires_grad = true;
+    const Var<T> v = record(std::move(n));
+    impl_->params.emplace_back(&p, v.id);
+    return v;
+}
+
+template <class T>
+void Tape<T>::backward(Var<T> loss) {
+    sweep(std::span<const Var<T>>(&loss, 1), {}, false);
+}
+
+template <class T>
+void Tape<T>::backward_multi(std::span<const Var<T>> losses, std::span<const T* const> per_sample_seeds) {
+    sweep(losses, per_sample_seeds, true);
+}
+
+template <class T>
+void Tape<T>::sweep(std::span<const Var<T>> losses, std::span<const T* const> seeds, bool multi) {
+    const char* what = multi ? "backward_multi" : "backward";
+    const int K = int(losses.size());
+    if (K < 1 || K > 64) throw std::invalid_argument(std::string(what) + ": needs 1 to 64 losses, got " + std::to_string(K));
+    if (!seeds.empty() && int(seeds.size()) != K) {
+        throw std::invalid_argument(std::string(what) + ": " + std::to_string(seeds.size()) + " per-sample seeds for " +
+                                    std::to_string(K) + " losses");
+    }
+    auto& nodes = impl_->nodes;
+    for (Node<T>& n : nodes) n.reach = n.touched = 0, n.adj = nullptr, n.sample_seeds = nullptr;
+
+    for (int k = 0; k < K; ++k) {
+        Node<T>& L = node(losses[k]);
+        if (L.rows != 1 || L.cols != 1) {
+            throw std::invalid_argument(std::string(what) + ": loss " + std::to_string(k) + " must be [1 x 1], got " +
+                                        describe(L.name, losses[k].id, L.rows, L.cols));
+        }
+        if (!seeds.empty() && seeds[k] != nullptr && !L.is_loss) {
+            throw std::invalid_argument(std::string(what) + ": per-sample seeds need a loss function, but loss " +
+                                        std::to_string(k) + " is " + describe(L.name, losses[k].id, 1, 1));
+        }
+        L.reach |= std::uint64_t(1) << k;
+    }
+
+    // Which losses reach each node, in one backward pass over the recording.
+    for (std::size_t id = nodes.size(); id-- > 0;) {
+        const Node<T>& n = nodes[id];
+        if (n.reach == 0 || !n.requires_grad) continue;
+        for (int i = 0; i < 3 && n.in[i] >= 0; ++i) {
+            Node<T>& in = nodes[std::size_t(n.in[i])];
+            if (in.requires_grad) in.reach |= n.reach;
+        }
+    }
+
+    // Adjoint storage: one slot per reaching loss; parameters write their own buffers.
+    for (Node<T>& n : nodes) {
+        if (n.param != nullptr) {
+            n.adj = multi ? n.param->prepare_task_grads(n.reach) : n.param->grad().data();
+            if (!multi && n.reach == 0) std::memset(n.adj, 0, sizeof(T) * n.size());
+        } else if (n.reach != 0 && n.requires_grad) {
+            n.adj = scratch(std::size_t(std::popcount(n.reach)) * n.size());
+        }
+    }
+
+    // Seeds: dL_k/dL_k = 1, and the per-sample factors of each loss node's own losses.
+    for (int k = 0; k < K; ++k) {
+        Node<T>& L = node(losses[k]);
+        if (!L.requires_grad) continue;
+        L.adj[slot_of(L.reach, k)] = T(1);
+        L.touched |= std::uint64_t(1) << k;
+        if (!seeds.empty() && seeds[k] != nullptr) {
+            if (L.sample_seeds == nullptr) {
+                const int S = std::popcount(L.reach);
+                auto** table = static_cast<const T**>(impl_->arena.allocate(sizeof(T*) * S));
+                for (int s = 0; s < S; ++s) table[s] = nullptr;
+                L.sample_seeds = table;
+            }
+            const_cast<const T**>(L.sample_seeds)[slot_of(L.reach, k)] = seeds[k];
+        }
+    }
+
+    // The reverse sweep. Each node's slots are split into runs whose matching input
+    // slots are consecutive too, so one backward call covers as many losses as it can.
+    BackwardRun<T> run;
+    for (std::size_t id = nodes.size(); id-- > 0;) {
+        Node<T>& n = nodes[id];
+        if (n.backward == nullptr || n.touched == 0) continue;  // a zero adjoint adds nothing
+        const std::uint64_t untouched = n.reach & ~n.touched;
+        int s = 0;
+        for (std::uint64_t m = n.reach; m != 0; m &= m - 1, ++s) {
+            if (untouched & (m & -m)) std::memset(n.adj + std::size_t(s) * n.size(), 0, sizeof(T) * n.size());
+        }
+        n.touched = n.reach;
+
+        run.node_ = &n;
+        for (int i = 0; i < 3; ++i) run.inputs_[i] = n.in[i] >= 0 ? &nodes[std::size_t(n.in[i])] : nullptr;
+        int out_slot = 0;
+        std::uint64_t rest = n.reach;
+        while (rest != 0) {
+            const int k0 = std::countr_zero(rest);
+            for (int i = 0; i < 3; ++i) run.in_slot_[i] = run.inputs_[i] ? slot_of(run.inputs_[i]->reach, k0) : 0;
+            std::uint64_t seeds_of_run = std::uint64_t(1) << k0;
+            rest &= rest - 1;
+            int slots = 1;
+            while (rest != 0) {  // extend while every input's next slot follows on
+                const int k = std::countr_zero(rest);
+                bool consecutive = true;
+                for (int i = 0; i < 3; ++i) {
+                    const Node<T>* in = run.inputs_[i];
+                    if (in && in->requires_grad && slot_of(in->reach, k) != run.in_slot_[i] + slots) consecutive = false;
+                }
+                if (!consecutive) break;
+                seeds_of_run |= std::uint64_t(1) << k;
+                rest &= rest - 1;
+                ++slots;
+            }
+            run.seeds_ = seeds_of_run;
+            run.slots_ = slots;
+            run.out_adj_ = n.adj + std::size_t(out_slot) * n.size();
+            run.sample_seeds_ = n.sample_seeds ? n.sample_seeds + out_slot : nullptr;
+            n.backward(n, run);
+            out_slot += slots;
+        }
+    }
+
+    // Parameter slots no op wrote to hold a zero gradient.
+    for (const auto& [p, id] : impl_->params) {
+        Node<T>& n = nodes[std::size_t(id)];
+        const std::uint64_t untouched = n.reach & ~n.touched;
+        int s = 0;
+        for (std::uint64_t m = n.reach; m != 0; m &= m - 1, ++s) {
+            if (untouched & (m & -m)) std::memset(n.adj + std::size_t(s) * n.size(), 0, sizeof(T) * n.size());
+        }
+    }
+}
+
+template <class T> int Var<T>::rows() const { return tape->node(*this).rows; }
+template <class T> int Var<T>::cols() const { return tape->node(*this).cols; }
+template <class T> const T* Var<T>::data() const { return tape->node(*this).value; }
+template <class T> const std::string_view& Var<T>::name() const { return tape->node(*this).name; }
+template <class T>
+T Var<T>::item() const {
+    const Node<T>& n = tape->node(*this);
+    if (n.rows != 1 || n.cols != 1) throw std::invalid_argument("item(): " + describe(n.name, id, n.rows, n.cols) + " is not [1 x 1]");
+    return n.value[0];
+}
+
+template struct Var<float>;
+template struct Var<double>;
+template class Tape<float>;
+template class Tape<double>;
+
+}  // namespace hyda::ad
