@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "hyda/kernels/gemm.hpp"
+#include "elementwise_impl.hpp"
 #include "hyda/kernels/threads.hpp"
 #include "simd.hpp"
 #include "workspace.hpp"
@@ -241,11 +242,40 @@ struct Gemm {
         }
     }
 
+    // A single output column is a matrix-vector product: the blocked path would fill
+    // NR - 1 columns of each tile with padding. Rows of A in place: one dot product per
+    // element; A transposed with a contiguous C: one axpy per row of the stored A.
+    // Returns false for the layouts it does not cover.
+    static bool matrix_vector(const Args& g) {
+        using E = Elementwise<T, Arch>;
+        const std::ptrdiff_t b_step = g.tb == Trans::N ? g.ldb : 1;  // op(B)(k, 0) = B[k * b_step]
+        if (g.ta == Trans::N && b_step == 1) {
+            for (int i = 0; i < g.M; ++i) {
+                T& c = g.C[std::ptrdiff_t(i) * g.ldc];
+                const T ab = g.alpha * E::dot(std::size_t(g.K), g.A + std::ptrdiff_t(i) * g.lda, g.B);
+                c = g.beta == T(0) ? ab : ab + g.beta * c;
+            }
+            return true;
+        }
+        if (g.ta == Trans::T && g.ldc == 1) {
+            if (g.beta == T(0)) {
+                std::fill(g.C, g.C + g.M, T(0));
+            } else if (g.beta != T(1)) {
+                E::scale(std::size_t(g.M), g.beta, g.C, g.C);
+            }
+            for (int k = 0; k < g.K; ++k)
+                E::axpy(std::size_t(g.M), g.alpha * g.B[k * b_step], g.A + std::ptrdiff_t(k) * g.lda, g.C);
+            return true;
+        }
+        return false;
+    }
+
     static void gemm(Trans ta, Trans tb, int M, int N, int K, T alpha, const T* A, int lda,
                      const T* B, int ldb, T beta, T* C, int ldc) {
         const Args g{ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc};
         if (M <= 0 || N <= 0) return;
         if (K <= 0 || alpha == T(0)) return scale_c(g);
+        if (N == 1 && matrix_vector(g)) return;
 
         // Below ~2 MFLOP a second thread costs more than it saves.
         const double flops = 2.0 * M * N * K;

@@ -143,6 +143,9 @@ std::vector<Case> block_boundary_cases() {
             cases.push_back({ta, tb, 13, 35, 1100, 2, 0, 0, 1.0, 0.5});   // K > KC: two K blocks
             cases.push_back({ta, tb, 25, 18, 2100, 0, 0, 0, -1.0, 1.0});  // three K blocks
             cases.push_back({ta, tb, 40, 33, 1024, 0, 0, 0, 1.0, 0.0});   // lda or ldb a multiple of 4 KiB (A packed)
+            cases.push_back({ta, tb, 300, 1, 200, 0, 0, 0, 1.0, 0.0});    // one column: matrix-vector paths
+            cases.push_back({ta, tb, 77, 1, 129, 3, 2, 0, -2.0, 0.5});
+            cases.push_back({ta, tb, 77, 1, 129, 0, 0, 4, 0.5, 1.0});     // C column strided
         }
     }
     return cases;
