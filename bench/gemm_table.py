@@ -44,7 +44,8 @@ def main():
             medians[name] = b["GFLOPS"] / 1e9 if b["GFLOPS"] > 1e6 else b["GFLOPS"]
 
     print(f"precision: {data['context'].get('precision')}, hyda path: {data['context'].get('hyda_arch')}, "
-          f"OpenBLAS core: {core.group(1) if core else 'unknown'}, repetitions: {args.repetitions} (medians)\n")
+          f"OpenBLAS core: {core.group(1) if core else 'unknown'} (largest relative difference from hyda on a "
+          f"301^3 product: {data['context'].get('openblas_vs_hyda_max_rel_diff')}), repetitions: {args.repetitions} (medians)\n")
     print("| shape (op M x N x K) | threads | hyda GFLOP/s | OpenBLAS GFLOP/s | hyda / OpenBLAS |")
     print("|---|---|---|---|---|")
     rows = []
