@@ -1,5 +1,6 @@
 #include "hyda/autodiff/parameter.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <stdexcept>
 

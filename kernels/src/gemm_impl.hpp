@@ -211,7 +211,9 @@ struct Gemm {
     // The single-threaded algorithm on C[m0:m1, n0:n1].
     static void run_block(const Args& g, int m0, int m1, int n0, int n1) {
         const bool pack_a_block = should_pack_a(g);
-        const int nc_max = std::min(NC, (n1 - n0 + NR - 1) / NR * NR);
+        // Sized for the whole product, not this block: any thread may run any block, and
+        // a buffer that fits every block of a call never has to grow in a later call.
+        const int nc_max = std::min(NC, (g.N + NR - 1) / NR * NR);
         // K is cut into equal blocks of at most KC: a short last block would add a pass
         // over C for little work. The cut depends on K only, never on the thread count.
         const int k_blocks = (g.K + KC - 1) / KC, kc_max = (g.K + k_blocks - 1) / k_blocks;

@@ -1,0 +1,112 @@
+// hyda_bench_step: one training step of a shared-trunk MLP with K binary heads.
+//
+// Model: x [B x D] -> linear D->H, ReLU -> linear H->H, ReLU -> K heads linear H->1,
+// BCE-with-logits each; plain SGD. Variants:
+//   ew     loss = sum of the K losses, one backward, SGD step
+//   multi  backward_multi over the K losses (one sweep, K separate gradients), their sum
+//          combined into grad(), SGD step
+// Names: step/hyda/<variant>/B<B>_D<D>_H<H>_K<K>/threads:<t>, time in microseconds.
+// bench/step_table.py runs this next to bench/torch_step.py and prints the comparison.
+#include <benchmark/benchmark.h>
+
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "hyda/autodiff/init.hpp"
+#include "hyda/autodiff/ops.hpp"
+#include "hyda/autodiff/optim.hpp"
+#include "hyda/kernels/arch.hpp"
+#include "hyda/kernels/threads.hpp"
+
+namespace {
+
+using namespace hyda::ad;
+
+struct Config {
+    int B, D, H, K;
+    std::string name() const {
+        return "B" + std::to_string(B) + "_D" + std::to_string(D) + "_H" + std::to_string(H) + "_K" + std::to_string(K);
+    }
+};
+
+class SharedTrunkMlp {
+public:
+    explicit SharedTrunkMlp(const Config& c) : c_(c), ones_(std::size_t(c.K), 1.0f) {
+        std::mt19937_64 rng(7);
+        params_.reserve(4 + 2 * std::size_t(c.K));
+        auto add = [&](const std::string& name, int rows, int cols) -> Parameter<float>& {
+            Parameter<float>& p = params_.emplace_back(name, rows, cols);
+            if (rows > 1) he_uniform(p, rng);
+            return p;
+        };
+        add("W1", c.D, c.H), add("b1", 1, c.H), add("W2", c.H, c.H), add("b2", 1, c.H);
+        for (int k = 0; k < c.K; ++k) add("W_head" + std::to_string(k), c.H, 1), add("b_head" + std::to_string(k), 1, 1);
+        for (auto& p : params_) pointers_.push_back(&p);
+        optimizer_ = std::make_unique<SGD<float>>(pointers_, 0.01f);
+
+        std::normal_distribution<float> normal;
+        x_.resize(std::size_t(c.B) * c.D);
+        for (float& v : x_) v = normal(rng);
+        labels_.assign(std::size_t(c.K) * c.B, 0.0f);
+        for (std::size_t i = 0; i < labels_.size(); ++i) labels_[i] = float(rng() % 2);
+        losses_.resize(std::size_t(c.K));
+    }
+
+    void step(bool multi) {
+        tape_.reset();
+        const Var<float> x = tape_.input(x_.data(), c_.B, c_.D, "x");
+        Var<float> h = relu(linear(x, tape_.param(params_[0]), tape_.param(params_[1])));
+        h = relu(linear(h, tape_.param(params_[2]), tape_.param(params_[3])));
+        for (int k = 0; k < c_.K; ++k) {
+            const Var<float> logit = linear(h, tape_.param(params_[4 + 2 * k]), tape_.param(params_[5 + 2 * k]));
+            losses_[k] = bce_with_logits(logit, tape_.input(labels_.data() + std::size_t(k) * c_.B, c_.B, 1, "y"));
+        }
+        if (multi) {
+            tape_.backward_multi(losses_);
+            for (auto& p : params_) p.combine(ones_.data(), c_.K);
+        } else {
+            Var<float> total = losses_[0];
+            for (int k = 1; k < c_.K; ++k) total = total + losses_[k];
+            tape_.backward(total);
+        }
+        optimizer_->step();
+    }
+
+private:
+    Config c_;
+    std::vector<Parameter<float>> params_;
+    std::vector<Parameter<float>*> pointers_;
+    std::unique_ptr<SGD<float>> optimizer_;
+    std::vector<float> x_, labels_, ones_;
+    std::vector<Var<float>> losses_;
+    Tape<float> tape_;
+};
+
+void run(benchmark::State& state, Config c, bool multi, int threads) {
+    hyda::set_num_threads(threads);
+    SharedTrunkMlp model(c);
+    for (int i = 0; i < 3; ++i) model.step(multi);  // warm-up: arena and buffers reach their size
+    for (auto _ : state) model.step(multi);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const Config configs[] = {{128, 32, 64, 2}, {256, 64, 256, 4}, {1024, 128, 512, 4}};
+    for (int threads : {1, 2}) {
+        for (const Config& c : configs) {
+            for (bool multi : {false, true}) {
+                const std::string name = std::string("step/hyda/") + (multi ? "multi/" : "ew/") + c.name() + "/threads:" + std::to_string(threads);
+                benchmark::RegisterBenchmark(name.c_str(), run, c, multi, threads)->UseRealTime()->Unit(benchmark::kMicrosecond);
+            }
+        }
+    }
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    benchmark::AddCustomContext("hyda_arch", std::string(hyda::arch_name(hyda::active_arch())));
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}

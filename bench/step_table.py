@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""hyda_bench_step next to bench/torch_step.py: one table of training-step times.
+
+Usage: bench/step_table.py BUILD_DIR [--threads 1] [--repetitions 7]
+
+Both run with OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed, so PyTorch's BLAS (OpenBLAS
+through Debian's libblas) uses its best kernel for this CPU, as in gemm_table.py.
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+
+CONFIGS = {"B128_D32_H64_K2": (128, 32, 64, 2), "B256_D64_H256_K4": (256, 64, 256, 4), "B1024_D128_H512_K4": (1024, 128, 512, 4)}
+
+
+def step_flops(B, D, H, K):
+    """Multiply-adds x 2 of one ew step: forward, input and weight gradients (no dx of the data)."""
+    forward = 2 * B * (D * H + H * H + H * K)
+    backward = 2 * B * (D * H) + 2 * 2 * B * (H * H) + 2 * 2 * B * (H * K)
+    return forward + backward
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("build_dir")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--repetitions", type=int, default=7)
+    ap.add_argument("--min-time", default="0.2")
+    args = ap.parse_args()
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+
+    cmd = [os.path.join(args.build_dir, "bench", "hyda_bench_step"), "--benchmark_format=json",
+           f"--benchmark_filter=threads:{args.threads}/", f"--benchmark_repetitions={args.repetitions}",
+           f"--benchmark_min_time={args.min_time}", "--benchmark_report_aggregates_only=true"]
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
+    hyda = {}
+    for b in json.loads(out[out.index("{"):])["benchmarks"]:
+        m = re.match(r"step/hyda/(\w+)/(\w+)/threads:\d+", b["run_name"])
+        if m and b.get("aggregate_name") == "median":
+            hyda[(m[1], m[2])] = b["real_time"]
+
+    torch_cmd = ["/usr/bin/python3", os.path.join(os.path.dirname(__file__), "torch_step.py"), "--threads", str(args.threads),
+                 "--repetitions", str(args.repetitions), "--min-time", args.min_time]
+    torch = {}
+    for line in subprocess.run(torch_cmd, env=env, capture_output=True, text=True, check=True).stdout.splitlines():
+        r = json.loads(line)
+        torch[(r["variant"], r["config"])] = r["us"]
+
+    print(f"threads: {args.threads}, medians of {args.repetitions} repetitions, times in microseconds\n")
+    print("| config | variant | hyda us | PyTorch us | PyTorch / hyda | ew FLOP | hyda GFLOP/s | multi / ew (hyda) |")
+    print("|---|---|---|---|---|---|---|---|")
+    for config, (B, D, H, K) in CONFIGS.items():
+        flops = step_flops(B, D, H, K)
+        for variant in ("ew", "multi"):
+            h, t = hyda.get((variant, config)), torch.get((variant, config))
+            if h is None or t is None:
+                continue
+            gflops = f"{flops / h * 1e-3:.0f}" if variant == "ew" else ""
+            ratio = f"{h / hyda[('ew', config)]:.2f} (limit {1 + 0.8 * (K - 1):.1f})" if variant == "multi" else ""
+            print(f"| {config} | {variant} | {h:.1f} | {t:.1f} | {t / h:.2f} | {flops / 1e6:.1f} M | {gflops} | {ratio} |")
+    print("\nFLOP-time check (ew): time at 110 GFLOP/s, and hyda's time as a multiple of it")
+    for config, (B, D, H, K) in CONFIGS.items():
+        if ("ew", config) in hyda:
+            ideal = step_flops(B, D, H, K) / 110e9 * 1e6
+            print(f"  {config}: {ideal:.1f} us at 110 GFLOP/s, hyda {hyda[('ew', config)] / ideal:.2f}x of it (limit 1.4x)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
