@@ -1,0 +1,52 @@
+#pragma once
+// A table of samples for multi-task training: features, and one label column per task
+// (NaN where a sample has no label for that task).
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "hyda/mtl/model.hpp"
+
+namespace hyda::mtl {
+
+template <class T>
+struct Dataset {
+    int rows = 0, features = 0;
+    std::vector<T> x;                    // rows x features, row-major
+    std::vector<std::vector<T>> labels;  // labels[k][i]: task k, sample i; NaN = missing
+
+    // The rows `index` (in that order).
+    Dataset subset(std::span<const int> index) const;
+    // Splits off the given fractions of rows (shuffled with `seed`): {first, second, rest}.
+    struct Split;
+    Split split(double first, double second, std::uint64_t seed) const;
+
+    // Checks shapes and labels against the model's tasks (0/1 for binary, class indices
+    // for multiclass, finite or NaN): throws std::invalid_argument naming task and row.
+    void validate(const ModelSpec& spec, const std::string& what = "dataset") const;
+};
+
+template <class T>
+struct Dataset<T>::Split {
+    Dataset<T> first, second, rest;
+};
+
+// A synthetic problem for examples and tests: a binary main task whose labels are known
+// for only `main_labelled` of the rows, a related auxiliary task (the same latent function
+// with extra noise, labelled everywhere) and an unrelated one (coin flips).
+struct SyntheticSpec {
+    int rows = 4000;
+    int features = 16;
+    double main_labelled = 0.2;   // fraction of rows with a main-task label
+    double label_noise = 0.3;     // noise added to the main task's latent score
+    double related_noise = 0.3;   // extra noise of the related task's latent score
+    std::uint64_t seed = 1;
+};
+
+// Tasks, in order: "main" (binary), "related" (binary), "noise" (binary).
+template <class T>
+Dataset<T> make_synthetic(const SyntheticSpec& spec);
+std::vector<TaskSpec> synthetic_tasks();
+
+}  // namespace hyda::mtl

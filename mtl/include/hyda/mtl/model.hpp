@@ -1,0 +1,87 @@
+#pragma once
+// Hard parameter sharing: an MLP trunk shared by all tasks, and one head per task.
+//
+//     x -> [linear -> activation -> dropout] x trunk layers -> h
+//     h -> [linear -> activation] x head layers -> linear -> task output
+//
+// Task kinds: binary (one logit, BCE-with-logits), regression (one value, MSE or Huber),
+// multiclass (one logit per class, softmax cross-entropy). One task is the main task.
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "hyda/autodiff/ops.hpp"
+#include "hyda/autodiff/parameter.hpp"
+
+namespace hyda::mtl {
+
+enum class TaskKind { binary, regression, multiclass };
+enum class Activation { relu, leaky_relu, gelu, tanh };
+
+struct TaskSpec {
+    std::string name;
+    TaskKind kind = TaskKind::binary;
+    int classes = 2;              // multiclass only
+    double huber_delta = 0;       // regression: 0 = MSE, > 0 = Huber with this threshold
+    std::vector<int> head_hidden; // hidden layer sizes of the head; empty = one linear layer
+
+    int outputs() const { return kind == TaskKind::multiclass ? classes : 1; }
+};
+
+struct ModelSpec {
+    int inputs = 0;
+    std::vector<int> trunk = {64, 64};  // hidden sizes of the shared trunk
+    Activation activation = Activation::relu;
+    double dropout = 0;                 // after each trunk activation, in training only
+    std::vector<TaskSpec> tasks;
+    int main_task = 0;
+
+    // Throws std::invalid_argument naming the offending field.
+    void validate() const;
+};
+
+template <class T>
+class Model {
+public:
+    // He-uniform weights (Xavier for the output layers), zero biases, from `seed`.
+    Model(ModelSpec spec, std::uint64_t seed);
+
+    const ModelSpec& spec() const { return spec_; }
+    int tasks() const { return int(spec_.tasks.size()); }
+
+    // Records the forward pass of a batch x [B x inputs] on the tape; out[k] receives
+    // task k's output [B x outputs()] (logits for classification).
+    void forward(ad::Tape<T>& tape, ad::Var<T> x, bool training, std::span<ad::Var<T>> out) const;
+    // The trunk only: its output h [B x last trunk width].
+    ad::Var<T> trunk(ad::Tape<T>& tape, ad::Var<T> x, bool training) const;
+    // Task k's head on a trunk output.
+    ad::Var<T> head(ad::Tape<T>& tape, ad::Var<T> h, int k) const;
+
+    // Task k's loss of outputs against labels [B x 1] (class indices for multiclass) with
+    // a mask [B x 1] (1 = labelled).
+    static ad::Var<T> loss(const TaskSpec& task, ad::Var<T> output, ad::Var<T> labels, ad::Var<T> mask);
+
+    // All parameters: the shared ones first (shared_count() of them), then each head's.
+    const std::vector<ad::Parameter<T>*>& parameters() const { return pointers_; }
+    std::size_t shared_count() const { return shared_count_; }
+    // Index range [first, last) of task k's head in parameters().
+    std::pair<std::size_t, std::size_t> head_range(int k) const { return head_ranges_[std::size_t(k)]; }
+    // The weight of the last trunk layer (GradNorm balances gradient norms there).
+    std::size_t last_shared_weight() const { return shared_count_ - 2; }
+
+    // Copies of every parameter value, and their restoration (best-epoch restore).
+    std::vector<std::vector<T>> snapshot() const;
+    void restore(const std::vector<std::vector<T>>& values);
+
+private:
+    ad::Var<T> activate(ad::Var<T> v) const;
+
+    ModelSpec spec_;
+    std::vector<ad::Parameter<T>> params_;
+    std::vector<ad::Parameter<T>*> pointers_;
+    std::size_t shared_count_ = 0;
+    std::vector<std::pair<std::size_t, std::size_t>> head_ranges_;
+};
+
+}  // namespace hyda::mtl

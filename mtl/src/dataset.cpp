@@ -1,0 +1,110 @@
+#include "hyda/mtl/dataset.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+#include <stdexcept>
+
+namespace hyda::mtl {
+
+template <class T>
+Dataset<T> Dataset<T>::subset(std::span<const int> index) const {
+    Dataset<T> out;
+    out.rows = int(index.size());
+    out.features = features;
+    out.x.resize(std::size_t(out.rows) * features);
+    out.labels.assign(labels.size(), std::vector<T>(index.size()));
+    for (std::size_t r = 0; r < index.size(); ++r) {
+        const int i = index[r];
+        if (i < 0 || i >= rows) throw std::out_of_range("Dataset::subset: row " + std::to_string(i) + " of " + std::to_string(rows));
+        std::copy_n(x.begin() + std::ptrdiff_t(i) * features, features, out.x.begin() + std::ptrdiff_t(r) * features);
+        for (std::size_t k = 0; k < labels.size(); ++k) out.labels[k][r] = labels[k][std::size_t(i)];
+    }
+    return out;
+}
+
+template <class T>
+typename Dataset<T>::Split Dataset<T>::split(double first, double second, std::uint64_t seed) const {
+    if (!(first >= 0 && second >= 0 && first + second <= 1)) throw std::invalid_argument("Dataset::split: fractions must be >= 0 and sum to <= 1");
+    std::vector<int> order(static_cast<std::size_t>(rows));
+    std::iota(order.begin(), order.end(), 0);
+    std::shuffle(order.begin(), order.end(), std::mt19937_64(seed));
+    const std::size_t a = std::size_t(std::lround(first * rows)), b = std::size_t(std::lround(second * rows));
+    const std::span<const int> all(order);
+    return {subset(all.subspan(0, a)), subset(all.subspan(a, b)), subset(all.subspan(a + b))};
+}
+
+template <class T>
+void Dataset<T>::validate(const ModelSpec& spec, const std::string& what) const {
+    auto fail = [&](const std::string& msg) { throw std::invalid_argument(what + ": " + msg); };
+    if (features != spec.inputs) fail(std::to_string(features) + " features, the model expects " + std::to_string(spec.inputs));
+    if (x.size() != std::size_t(rows) * features) fail("feature matrix has " + std::to_string(x.size()) + " values for " + std::to_string(rows) + " rows");
+    if (labels.size() != spec.tasks.size()) fail(std::to_string(labels.size()) + " label columns for " + std::to_string(spec.tasks.size()) + " tasks");
+    for (std::size_t i = 0; i < x.size(); ++i)
+        if (!std::isfinite(x[i])) fail("feature " + std::to_string(i % features) + " of row " + std::to_string(i / features) + " is not finite");
+    for (std::size_t k = 0; k < labels.size(); ++k) {
+        const TaskSpec& t = spec.tasks[k];
+        if (labels[k].size() != std::size_t(rows)) fail("task '" + t.name + "' has " + std::to_string(labels[k].size()) + " labels for " + std::to_string(rows) + " rows");
+        for (int i = 0; i < rows; ++i) {
+            const T y = labels[k][std::size_t(i)];
+            if (std::isnan(y)) continue;
+            const bool ok = t.kind == TaskKind::binary       ? (y == T(0) || y == T(1))
+                            : t.kind == TaskKind::multiclass ? (y == std::floor(y) && y >= 0 && y < t.classes)
+                                                             : std::isfinite(y);
+            if (!ok) fail("task '" + t.name + "' row " + std::to_string(i) + ": invalid label " + std::to_string(y));
+        }
+    }
+}
+
+std::vector<TaskSpec> synthetic_tasks() {
+    return {{"main", TaskKind::binary, 2, 0, {}}, {"related", TaskKind::binary, 2, 0, {}}, {"noise", TaskKind::binary, 2, 0, {}}};
+}
+
+template <class T>
+Dataset<T> make_synthetic(const SyntheticSpec& spec) {
+    if (spec.rows < 1 || spec.features < 2) throw std::invalid_argument("make_synthetic: needs rows >= 1 and features >= 2");
+    std::mt19937_64 rng(spec.seed);
+    std::normal_distribution<double> normal;
+    std::uniform_real_distribution<double> uniform;
+    // The latent score: a random two-layer tanh network of the features, standardised.
+    const int hidden = 8;
+    std::vector<double> A(std::size_t(spec.features) * hidden), v(hidden);
+    for (double& a : A) a = normal(rng) / std::sqrt(double(spec.features));
+    for (double& a : v) a = normal(rng);
+    Dataset<T> d;
+    d.rows = spec.rows;
+    d.features = spec.features;
+    d.x.resize(std::size_t(spec.rows) * spec.features);
+    d.labels.assign(3, std::vector<T>(std::size_t(spec.rows)));
+    std::vector<double> score(std::size_t(spec.rows));
+    for (int i = 0; i < spec.rows; ++i) {
+        double s = 0;
+        for (int f = 0; f < spec.features; ++f) d.x[std::size_t(i) * spec.features + f] = T(normal(rng));
+        for (int j = 0; j < hidden; ++j) {
+            double z = 0;
+            for (int f = 0; f < spec.features; ++f) z += double(d.x[std::size_t(i) * spec.features + f]) * A[std::size_t(f) * hidden + j];
+            s += v[std::size_t(j)] * std::tanh(z);
+        }
+        score[std::size_t(i)] = s;
+    }
+    const double mean = std::accumulate(score.begin(), score.end(), 0.0) / spec.rows;
+    double var = 0;
+    for (double s : score) var += (s - mean) * (s - mean);
+    const double sd = std::sqrt(var / spec.rows) + 1e-12;
+    const T nan = std::numeric_limits<T>::quiet_NaN();
+    for (int i = 0; i < spec.rows; ++i) {
+        const double s = (score[std::size_t(i)] - mean) / sd + spec.label_noise * normal(rng);
+        d.labels[0][std::size_t(i)] = uniform(rng) < spec.main_labelled ? T(s > 0) : nan;
+        d.labels[1][std::size_t(i)] = T(s + spec.related_noise * normal(rng) > 0);
+        d.labels[2][std::size_t(i)] = T(uniform(rng) < 0.5);
+    }
+    return d;
+}
+
+template struct Dataset<float>;
+template struct Dataset<double>;
+template Dataset<float> make_synthetic<float>(const SyntheticSpec&);
+template Dataset<double> make_synthetic<double>(const SyntheticSpec&);
+
+}  // namespace hyda::mtl

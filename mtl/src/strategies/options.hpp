@@ -1,0 +1,81 @@
+#pragma once
+// Internal: "key=value" strategy options, parsed with clear errors.
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace hyda::mtl::detail {
+
+class Options {
+public:
+    Options(const std::string& strategy, const std::vector<std::string>& items) : strategy_(strategy) {
+        for (const std::string& item : items) {
+            const auto eq = item.find('=');
+            if (eq == std::string::npos || eq == 0) throw std::invalid_argument(strategy + ": option '" + item + "' is not key=value");
+            values_[item.substr(0, eq)] = item.substr(eq + 1);
+        }
+    }
+
+    std::string text(const std::string& key, const std::string& fallback, const std::vector<std::string>& allowed) {
+        const std::string v = take(key, fallback);
+        for (const auto& a : allowed)
+            if (v == a) return v;
+        std::string list;
+        for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+        throw std::invalid_argument(strategy_ + ": option " + key + "=" + v + " (expected one of: " + list + ")");
+    }
+
+    double number(const std::string& key, double fallback) {
+        const std::string v = take(key, "");
+        if (v.empty()) return fallback;
+        std::size_t used = 0;
+        double x = 0;
+        try {
+            x = std::stod(v, &used);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (used != v.size()) throw std::invalid_argument(strategy_ + ": option " + key + "=" + v + " is not a number");
+        return x;
+    }
+
+    // A comma-separated list of numbers (e.g. static weights).
+    std::vector<double> numbers(const std::string& key) {
+        std::vector<double> out;
+        std::string v = take(key, "");
+        std::size_t start = 0;
+        while (start < v.size()) {
+            const std::size_t end = std::min(v.find(',', start), v.size());
+            const std::string part = v.substr(start, end - start);
+            std::size_t used = 0;
+            try {
+                out.push_back(std::stod(part, &used));
+            } catch (const std::exception&) {
+                used = 0;
+            }
+            if (used != part.size() || part.empty()) throw std::invalid_argument(strategy_ + ": option " + key + ": '" + part + "' is not a number");
+            start = end + 1;
+        }
+        return out;
+    }
+
+    // Every option must have been read: an unknown key is a typo.
+    void finish() const {
+        for (const auto& [key, value] : values_)
+            if (!read_.count(key)) throw std::invalid_argument(strategy_ + ": unknown option '" + key + "'");
+    }
+
+private:
+    std::string take(const std::string& key, const std::string& fallback) {
+        read_[key] = true;
+        const auto it = values_.find(key);
+        return it == values_.end() ? fallback : it->second;
+    }
+
+    std::string strategy_;
+    std::map<std::string, std::string> values_;
+    std::map<std::string, bool> read_;
+};
+
+}  // namespace hyda::mtl::detail

@@ -1,0 +1,60 @@
+// The registry of weighting strategies: one line per strategy.
+#include "hyda/mtl/strategy.hpp"
+
+#include <functional>
+#include <stdexcept>
+
+#include "strategies/fixed.hpp"
+#include "strategies/hydalearn.hpp"
+#include "strategies/options.hpp"
+
+namespace hyda::mtl {
+namespace {
+
+using Factory = std::function<std::unique_ptr<Strategy>(int tasks, int main, detail::Options&)>;
+
+std::vector<double> static_weights(int tasks, detail::Options& o) {
+    std::vector<double> w = o.numbers("weights");
+    if (int(w.size()) != tasks) {
+        throw std::invalid_argument("static: weights= needs " + std::to_string(tasks) + " comma-separated values, got " + std::to_string(w.size()));
+    }
+    return w;
+}
+
+const std::vector<std::pair<std::string, Factory>>& registry() {
+    static const std::vector<std::pair<std::string, Factory>> table = {
+        {"hydalearn", [](int k, int m, detail::Options& o) { return std::make_unique<HydaLearn>(k, m, o); }},
+        {"equal", [](int k, int, detail::Options&) { return std::make_unique<FixedWeights>("equal", std::vector<double>(std::size_t(k), 1.0)); }},
+        {"single", [](int k, int m, detail::Options&) {
+             std::vector<double> w(std::size_t(k), 0.0);
+             w[std::size_t(m)] = 1;
+             return std::make_unique<FixedWeights>("single", w);
+         }},
+        {"static", [](int k, int, detail::Options& o) { return std::make_unique<FixedWeights>("static", static_weights(k, o)); }},
+    };
+    return table;
+}
+
+}  // namespace
+
+std::unique_ptr<Strategy> make_strategy(const std::string& name, int tasks, int main, const std::vector<std::string>& options) {
+    if (tasks < 1 || main < 0 || main >= tasks) throw std::invalid_argument("make_strategy: main task " + std::to_string(main) + " of " + std::to_string(tasks));
+    for (const auto& [key, factory] : registry()) {
+        if (key != name) continue;
+        detail::Options o(name, options);
+        auto s = factory(tasks, main, o);
+        o.finish();
+        return s;
+    }
+    std::string known;
+    for (const auto& [key, f] : registry()) known += (known.empty() ? "" : ", ") + key;
+    throw std::invalid_argument("unknown weighting strategy '" + name + "' (known: " + known + ")");
+}
+
+std::vector<std::string> strategy_names() {
+    std::vector<std::string> names;
+    for (const auto& [key, f] : registry()) names.push_back(key);
+    return names;
+}
+
+}  // namespace hyda::mtl

@@ -1,0 +1,393 @@
+#include "hyda/mtl/trainer.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <ostream>
+#include <random>
+#include <stdexcept>
+
+#include "hyda/autodiff/ops.hpp"
+#include "hyda/kernels/elementwise.hpp"
+#include "hyda/kernels/gemm.hpp"
+
+namespace hyda::mtl {
+
+template <class T>
+struct Trainer<T>::State {
+    Model<T>& model;
+    Strategy& strategy;
+    TrainOptions opt;
+    Needs needs;
+    std::unique_ptr<ad::Optimizer<T>> optimizer;
+    int K, main;
+    ad::Tape<T> tape, side_tape;  // side_tape: held-out gradients and look-ahead evaluations
+    std::int64_t steps = 0;
+    int epoch = 0;
+    std::mt19937_64 rng;
+
+    // Per-step buffers, sized once.
+    std::vector<T> xb, yb, mb;  // batch features; labels and masks, task-major
+    std::vector<ad::Var<T>> outputs, losses;
+    std::vector<double> loss_values, gram, gram_last, gains, coefficients;
+    std::vector<T> coef_t, one_hot, gram_t, diag, scaled, backup;
+    std::vector<std::vector<T>> main_ref;  // per shared parameter: the main gradient gains compare with
+    std::vector<int> held_rows;
+
+    State(Model<T>& m, Strategy& s, TrainOptions o)
+        : model(m), strategy(s), opt(std::move(o)), needs(s.needs()), K(m.tasks()), main(m.spec().main_task),
+          tape(opt.seed), side_tape(opt.seed + 1), rng(opt.seed) {
+        std::vector<ad::Parameter<T>*> params = model.parameters();
+        const T lr = T(opt.lr), wd = T(opt.weight_decay);
+        switch (opt.optimizer) {
+            case OptimizerKind::sgd: optimizer = std::make_unique<ad::SGD<T>>(params, lr, ad::SGDOptions<T>{T(opt.momentum), false, wd}); break;
+            case OptimizerKind::adam: optimizer = std::make_unique<ad::Adam<T>>(params, lr, ad::AdamOptions<T>{T(0.9), T(0.999), T(1e-8), wd}); break;
+            case OptimizerKind::adamw: optimizer = std::make_unique<ad::AdamW<T>>(params, lr, ad::AdamWOptions<T>{T(0.9), T(0.999), T(1e-8), wd}); break;
+        }
+        if (opt.batch_size < 1) throw std::invalid_argument("trainer: batch_size must be >= 1");
+        if (opt.epochs < 0) throw std::invalid_argument("trainer: epochs must be >= 0");
+        outputs.resize(std::size_t(K));
+        losses.resize(std::size_t(K));
+        loss_values.resize(std::size_t(K));
+        gram.resize(std::size_t(K) * K);
+        gram_last.resize(std::size_t(K) * K);
+        gram_t.resize(std::size_t(K) * K);
+        gains.resize(std::size_t(K));
+        coefficients.resize(std::size_t(K));
+        coef_t.resize(std::size_t(K));
+        one_hot.resize(std::size_t(K));
+        std::size_t largest = 0, shared_total = 0;
+        for (std::size_t i = 0; i < model.shared_count(); ++i) {
+            largest = std::max(largest, params[i]->size());
+            shared_total += params[i]->size();
+            main_ref.emplace_back(params[i]->size());
+        }
+        diag.resize(largest);
+        scaled.resize(largest);
+        backup.resize(shared_total);
+    }
+
+    const std::vector<ad::Parameter<T>*>& params() const { return model.parameters(); }
+
+    // Copies the rows into the batch buffers; a missing label gets mask 0.
+    int gather(const Dataset<T>& data, std::span<const int> rows) {
+        const int B = int(rows.size()), d = data.features;
+        xb.resize(std::size_t(B) * d);
+        yb.resize(std::size_t(K) * B);
+        mb.resize(std::size_t(K) * B);
+        for (int r = 0; r < B; ++r) {
+            std::copy_n(data.x.begin() + std::ptrdiff_t(rows[r]) * d, d, xb.begin() + std::ptrdiff_t(r) * d);
+            for (int k = 0; k < K; ++k) {
+                const T y = data.labels[std::size_t(k)][std::size_t(rows[r])];
+                yb[std::size_t(k) * B + r] = y;
+                mb[std::size_t(k) * B + r] = std::isnan(y) ? T(0) : T(1);
+            }
+        }
+        return B;
+    }
+
+    ad::Var<T> task_loss(ad::Tape<T>& t, ad::Var<T> output, int k, int B) {
+        return Model<T>::loss(model.spec().tasks[std::size_t(k)], output, t.input(yb.data() + std::size_t(k) * B, B, 1, "labels"),
+                              t.input(mb.data() + std::size_t(k) * B, B, 1, "mask"));
+    }
+
+    // The main task's loss at the current parameters on the gathered batch, without dropout.
+    double main_loss(int B) {
+        side_tape.reset();
+        const ad::Var<T> x = side_tape.input(xb.data(), B, model.spec().inputs, "x");
+        const ad::Var<T> h = model.trunk(side_tape, x, false);
+        return double(task_loss(side_tape, model.head(side_tape, h, main), main, B).item());
+    }
+
+    // G += M M^T for the per-task gradients M [K x n] of one parameter.
+    void add_gram(const ad::Parameter<T>& p, std::vector<double>& g) {
+        const T* M = p.task_grad(0);
+        if (p.task_mask() != (K == 64 ? ~std::uint64_t(0) : (std::uint64_t(1) << K) - 1)) {
+            throw std::logic_error("shared parameter '" + p.name() + "' is not reached by every task");
+        }
+        const int n = int(p.size());
+        gemm(Trans::N, Trans::T, K, K, n, T(1), M, n, M, n, T(0), gram_t.data(), K);
+        for (std::size_t i = 0; i < g.size(); ++i) g[i] += double(gram_t[i]);
+    }
+
+    // Gains of each task's step for the main task: first-order <g_ref, P g_k>, or exact
+    // L_main(theta) - L_main(theta - P g_k), on the training batch or a held-out one.
+    void compute_gains(std::span<const int> rows, const Dataset<T>* held_out) {
+        const auto& ps = params();
+        const std::size_t shared = model.shared_count();
+        int B_gain = int(rows.size());
+        if (needs.held_out_gains) {
+            if (held_out == nullptr || held_out->rows == 0) throw std::invalid_argument("strategy '" + strategy.name() + "' measures gains on held-out data: give validation data");
+            held_rows.resize(std::min<std::size_t>(std::size_t(opt.batch_size), std::size_t(held_out->rows)));
+            for (int& r : held_rows) r = int(rng() % std::uint64_t(held_out->rows));
+            B_gain = gather(*held_out, held_rows);
+            if (needs.first_order_gains) {  // g_ref: the main task's gradient on the held-out batch
+                side_tape.reset();
+                const ad::Var<T> x = side_tape.input(xb.data(), B_gain, model.spec().inputs, "x");
+                const ad::Var<T> h = model.trunk(side_tape, x, false);
+                side_tape.backward(task_loss(side_tape, model.head(side_tape, h, main), main, B_gain));
+                for (std::size_t i = 0; i < shared; ++i) std::copy_n(ps[i]->grad().data(), ps[i]->size(), main_ref[i].data());
+            }
+        } else if (needs.first_order_gains) {
+            for (std::size_t i = 0; i < shared; ++i) std::copy_n(ps[i]->task_grad(main), ps[i]->size(), main_ref[i].data());
+        }
+        std::fill(gains.begin(), gains.end(), 0.0);
+        if (needs.first_order_gains) {
+            for (std::size_t i = 0; i < shared; ++i) {
+                const std::size_t n = ps[i]->size();
+                optimizer->preconditioner(i, diag.data());
+                hyda::mul(n, diag.data(), main_ref[i].data(), scaled.data());
+                for (int k = 0; k < K; ++k) gains[std::size_t(k)] += double(hyda::dot(n, scaled.data(), ps[i]->task_grad(k)));
+            }
+        } else {
+            const double before = main_loss(B_gain);
+            std::size_t at = 0;
+            for (std::size_t i = 0; i < shared; ++i) std::copy_n(ps[i]->value().data(), ps[i]->size(), backup.data() + at), at += ps[i]->size();
+            for (int k = 0; k < K; ++k) {
+                for (std::size_t i = 0; i < shared; ++i) {  // theta -= P g_k
+                    const std::size_t n = ps[i]->size();
+                    optimizer->preconditioner(i, diag.data());
+                    hyda::mul(n, diag.data(), ps[i]->task_grad(k), scaled.data());
+                    hyda::axpy(n, T(-1), scaled.data(), ps[i]->value().data());
+                }
+                gains[std::size_t(k)] = before - main_loss(B_gain);
+                at = 0;
+                for (std::size_t i = 0; i < shared; ++i) std::copy_n(backup.data() + at, ps[i]->size(), ps[i]->value().data()), at += ps[i]->size();
+            }
+        }
+    }
+
+    // Forward, one backward sweep, the statistics the strategy needs, its coefficients.
+    void analyse(const Dataset<T>& data, std::span<const int> rows, const Dataset<T>* held_out) {
+        const int B = gather(data, rows);
+        tape.reset();
+        const ad::Var<T> x = tape.input(xb.data(), B, data.features, "x");
+        model.forward(tape, x, true, outputs);
+        for (int k = 0; k < K; ++k) losses[std::size_t(k)] = task_loss(tape, outputs[std::size_t(k)], k, B);
+        tape.backward_multi(losses);
+        for (int k = 0; k < K; ++k) loss_values[std::size_t(k)] = double(losses[std::size_t(k)].item());
+
+        const auto& ps = params();
+        std::fill(gram.begin(), gram.end(), 0.0);
+        for (std::size_t i = 0; i < model.shared_count(); ++i) add_gram(*ps[i], gram);
+        if (needs.last_layer_gram) {
+            std::fill(gram_last.begin(), gram_last.end(), 0.0);
+            add_gram(*ps[model.last_shared_weight()], gram_last);
+        }
+        if (needs.first_order_gains || needs.exact_gains) compute_gains(rows, held_out);
+
+        StepContext ctx;
+        ctx.tasks = K;
+        ctx.main = main;
+        ctx.step = steps;
+        ctx.epoch = epoch;
+        ctx.losses = loss_values;
+        ctx.gram = gram;
+        if (needs.last_layer_gram) ctx.gram_last = gram_last;
+        if (needs.first_order_gains || needs.exact_gains) ctx.gains = gains;
+        ctx.seed = opt.seed ^ (std::uint64_t(steps) * 0x9E3779B97F4A7C15ull);
+        strategy.coefficients(ctx, coefficients);
+        for (double c : coefficients)
+            if (!std::isfinite(c)) throw std::runtime_error("strategy '" + strategy.name() + "' returned a non-finite coefficient at step " + std::to_string(steps));
+    }
+
+    // grad() of every parameter: the shared ones combine the task gradients, each head
+    // takes its own task's gradient.
+    void combine() {
+        const auto& ps = params();
+        for (int k = 0; k < K; ++k) coef_t[std::size_t(k)] = T(coefficients[std::size_t(k)]);
+        for (std::size_t i = 0; i < model.shared_count(); ++i) ps[i]->combine(coef_t.data(), K);
+        for (int k = 0; k < K; ++k) {
+            std::fill(one_hot.begin(), one_hot.end(), T(0));
+            one_hot[std::size_t(k)] = T(1);
+            const auto [first, last] = model.head_range(k);
+            for (std::size_t i = first; i < last; ++i) ps[i]->combine(one_hot.data(), K);
+        }
+    }
+
+    void write_trace() {
+        std::ostream& out = *opt.trace;
+        const auto& tasks = model.spec().tasks;
+        const bool with_gains = needs.first_order_gains || needs.exact_gains;
+        if (opt.trace_format == TraceFormat::csv) {
+            if (steps == 0) {
+                out << "step,epoch";
+                for (const char* what : {"loss", "coef", "gain", "gnorm"})
+                    for (const auto& t : tasks)
+                        if (std::string(what) != "gain" || with_gains) out << ',' << what << '_' << t.name;
+                for (int i = 0; i < K; ++i)
+                    for (int j = 0; j < K; ++j)
+                        if (opt.trace_full_gram || i == main) out << ",G_" << tasks[std::size_t(i)].name << '_' << tasks[std::size_t(j)].name;
+                out << '\n';
+            }
+            out << steps << ',' << epoch;
+            for (double v : loss_values) out << ',' << v;
+            for (double v : coefficients) out << ',' << v;
+            if (with_gains)
+                for (double v : gains) out << ',' << v;
+            for (int k = 0; k < K; ++k) out << ',' << std::sqrt(gram[std::size_t(k) * K + k]);
+            for (int i = 0; i < K; ++i)
+                for (int j = 0; j < K; ++j)
+                    if (opt.trace_full_gram || i == main) out << ',' << gram[std::size_t(i) * K + j];
+            out << '\n';
+            return;
+        }
+        auto list = [&](const char* key, auto value_of, int n) {
+            out << ",\"" << key << "\":[";
+            for (int i = 0; i < n; ++i) out << (i ? "," : "") << value_of(i);
+            out << ']';
+        };
+        out << "{\"step\":" << steps << ",\"epoch\":" << epoch;
+        list("losses", [&](int k) { return loss_values[std::size_t(k)]; }, K);
+        list("coefficients", [&](int k) { return coefficients[std::size_t(k)]; }, K);
+        if (with_gains) list("gains", [&](int k) { return gains[std::size_t(k)]; }, K);
+        list("grad_norms", [&](int k) { return std::sqrt(gram[std::size_t(k) * K + k]); }, K);
+        if (opt.trace_full_gram) {
+            list("gram", [&](int i) { return gram[std::size_t(i)]; }, K * K);
+        } else {
+            list("gram_main_row", [&](int k) { return gram[std::size_t(main) * K + k]; }, K);
+        }
+        out << "}\n";
+    }
+};
+
+template <class T>
+Trainer<T>::Trainer(Model<T>& model, Strategy& strategy, TrainOptions options)
+    : s_(std::make_unique<State>(model, strategy, std::move(options))) {}
+
+template <class T>
+Trainer<T>::~Trainer() = default;
+
+template <class T>
+const ad::Optimizer<T>& Trainer<T>::optimizer() const {
+    return *s_->optimizer;
+}
+
+template <class T>
+void Trainer<T>::step(const Dataset<T>& data, std::span<const int> rows, const Dataset<T>* held_out) {
+    State& s = *s_;
+    s.analyse(data, rows, held_out);
+    s.combine();
+    if (s.opt.clip_norm > 0) ad::clip_grad_norm(std::span<ad::Parameter<T>* const>(s.params()), T(s.opt.clip_norm));
+    s.optimizer->step();
+    if (s.opt.trace != nullptr) s.write_trace();
+    ++s.steps;
+}
+
+template <class T>
+Introspection Trainer<T>::inspect(const Dataset<T>& data, std::span<const int> rows, const Dataset<T>* held_out) {
+    State& s = *s_;
+    s.analyse(data, rows, held_out);
+    Introspection r;
+    for (const auto& t : s.model.spec().tasks) r.tasks.push_back(t.name);
+    r.losses = s.loss_values;
+    r.gram = s.gram;
+    if (s.needs.first_order_gains || s.needs.exact_gains) r.gains = s.gains;
+    r.coefficients = s.coefficients;
+    for (int k = 0; k < s.K; ++k) r.grad_norms.push_back(std::sqrt(s.gram[std::size_t(k) * s.K + k]));
+    r.task_gradients.resize(std::size_t(s.K));
+    for (std::size_t i = 0; i < s.model.shared_count(); ++i) {
+        const ad::Parameter<T>& p = *s.params()[i];
+        r.shared_parameters.push_back(p.name());
+        for (int k = 0; k < s.K; ++k) r.task_gradients[std::size_t(k)].insert(r.task_gradients[std::size_t(k)].end(), p.task_grad(k), p.task_grad(k) + p.size());
+    }
+    return r;
+}
+
+template <class T>
+TrainResult Trainer<T>::fit(const Dataset<T>& train, const Dataset<T>* validation) {
+    State& s = *s_;
+    train.validate(s.model.spec(), "training data");
+    if (validation) validation->validate(s.model.spec(), "validation data");
+    if (train.rows == 0) throw std::invalid_argument("training data has no rows");
+    TrainResult result;
+    std::vector<int> order(std::size_t(train.rows));
+    std::iota(order.begin(), order.end(), 0);
+    std::vector<std::vector<T>> best;
+    double best_metric = -std::numeric_limits<double>::infinity();
+    int since_best = 0;
+    const double lr0 = s.opt.lr;
+    for (int epoch = 0; epoch < s.opt.epochs; ++epoch) {
+        const auto t0 = std::chrono::steady_clock::now();
+        s.epoch = epoch;
+        double lr = lr0;
+        if (s.opt.schedule == Schedule::cosine) lr = lr0 * 0.5 * (1 + std::cos(M_PI * epoch / std::max(1, s.opt.epochs)));
+        if (s.opt.schedule == Schedule::step) lr = lr0 * std::pow(s.opt.step_gamma, epoch / std::max(1, s.opt.step_every));
+        s.optimizer->set_lr(T(lr));
+
+        std::shuffle(order.begin(), order.end(), s.rng);
+        EpochReport report;
+        report.epoch = epoch;
+        report.train_loss.assign(std::size_t(s.K), 0.0);
+        report.mean_coefficients.assign(std::size_t(s.K), 0.0);
+        int batches = 0;
+        for (int start = 0; start < train.rows; start += s.opt.batch_size, ++batches) {
+            const int end = std::min(train.rows, start + s.opt.batch_size);
+            step(train, std::span<const int>(order).subspan(std::size_t(start), std::size_t(end - start)), validation);
+            for (int k = 0; k < s.K; ++k) {
+                report.train_loss[std::size_t(k)] += s.loss_values[std::size_t(k)];
+                report.mean_coefficients[std::size_t(k)] += s.coefficients[std::size_t(k)];
+            }
+        }
+        for (int k = 0; k < s.K; ++k) {
+            report.train_loss[std::size_t(k)] /= batches;
+            report.mean_coefficients[std::size_t(k)] /= batches;
+        }
+        s.strategy.end_epoch(report.train_loss);
+
+        report.validation_metric = validation ? main_metric(s.model, *validation, s.main) : std::numeric_limits<double>::quiet_NaN();
+        if (validation && report.validation_metric > best_metric) {
+            best_metric = report.validation_metric;
+            result.best_epoch = epoch;
+            report.best = true;
+            since_best = 0;
+            if (s.opt.restore_best) best = s.model.snapshot();
+        } else {
+            ++since_best;
+        }
+        report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        result.epochs.push_back(report);
+        if (s.opt.on_epoch) s.opt.on_epoch(report);
+        if (validation && s.opt.patience > 0 && since_best >= s.opt.patience) break;
+    }
+    result.best_validation_metric = best_metric;
+    if (validation && s.opt.restore_best && !best.empty()) s.model.restore(best);
+    return result;
+}
+
+template class Trainer<float>;
+template class Trainer<double>;
+
+}  // namespace hyda::mtl
+
+namespace hyda::mtl {
+
+void Introspection::write_json(std::ostream& out) const {
+    auto list = [&](const char* key, const std::vector<double>& v, bool comma = true) {
+        out << "  \"" << key << "\": [";
+        for (std::size_t i = 0; i < v.size(); ++i) out << (i ? ", " : "") << v[i];
+        out << ']' << (comma ? ",\n" : "\n");
+    };
+    out.precision(9);
+    out << "{\n  \"tasks\": [";
+    for (std::size_t i = 0; i < tasks.size(); ++i) out << (i ? ", " : "") << '"' << tasks[i] << '"';
+    out << "],\n";
+    list("losses", losses);
+    list("gram", gram);
+    list("gains", gains);
+    list("coefficients", coefficients);
+    list("grad_norms", grad_norms);
+    out << "  \"shared_parameters\": [";
+    for (std::size_t i = 0; i < shared_parameters.size(); ++i) out << (i ? ", " : "") << '"' << shared_parameters[i] << '"';
+    out << "],\n  \"task_gradients\": [\n";
+    for (std::size_t k = 0; k < task_gradients.size(); ++k) {
+        out << "    [";
+        for (std::size_t i = 0; i < task_gradients[k].size(); ++i) out << (i ? ", " : "") << task_gradients[k][i];
+        out << ']' << (k + 1 < task_gradients.size() ? ",\n" : "\n");
+    }
+    out << "  ]\n}\n";
+}
+
+}  // namespace hyda::mtl
