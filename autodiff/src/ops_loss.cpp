@@ -168,11 +168,12 @@ Var<T> loss(const char* op, LossKind kind, Var<T> pred, Var<T> target, const Los
             for (int i = 0; i < rows; ++i) {
                 if (c[i] == T(0)) continue;
                 check_label(op, Y, i, t[i]);
-                const int label = int(t[i]);
-                if (T(label) != t[i] || label < 0 || label >= cols) {
+                // The range first: converting a value outside int's range to int is undefined.
+                if (!(t[i] >= T(0) && t[i] < T(cols)) || T(int(t[i])) != t[i]) {
                     detail::shape_error(op, "label " + describe(Y) + " row " + std::to_string(i) + " is " + std::to_string(t[i]) +
                                                 ", not a class index in [0, " + std::to_string(cols) + ")");
                 }
+                const int label = int(t[i]);
                 total += c[i] * (scratch[i] - p[std::size_t(i) * cols + label]);
             }
             break;
