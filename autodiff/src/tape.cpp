@@ -257,7 +257,7 @@ void Tape<T>::sweep(std::span<const Var<T>> losses, std::span<const T* const> se
 template <class T> int Var<T>::rows() const { return tape->node(*this).rows; }
 template <class T> int Var<T>::cols() const { return tape->node(*this).cols; }
 template <class T> const T* Var<T>::data() const { return tape->node(*this).value; }
-template <class T> const std::string_view& Var<T>::name() const { return tape->node(*this).name; }
+template <class T> std::string_view Var<T>::name() const { return tape->node(*this).name; }
 template <class T>
 T Var<T>::item() const {
     const Node<T>& n = tape->node(*this);

@@ -28,7 +28,8 @@ public:
     const Tensor<T>& grad() const { return grad_; }
 
     // After Tape::backward_multi: the gradient of loss k (its index in the list of losses)
-    // with respect to this parameter, or nullptr if loss k does not depend on it.
+    // with respect to this parameter, or nullptr if loss k does not depend on it. A sweep
+    // only updates the parameters recorded on its tape; others keep their last values.
     const T* task_grad(int k) const {
         const int s = slot_of(k);
         return s < 0 ? nullptr : task_grads_.data() + std::size_t(s) * size();

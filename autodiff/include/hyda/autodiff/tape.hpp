@@ -44,7 +44,7 @@ struct Var {
     int cols() const;
     const T* data() const;        // the forward value, rows x cols, row-major
     T item() const;               // the value of a 1 x 1 node
-    const std::string_view& name() const;
+    std::string_view name() const;
 };
 
 // Per-sample options of a loss. Both are optional (empty Var) and have one entry per
