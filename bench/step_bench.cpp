@@ -5,6 +5,11 @@
 //   ew     loss = sum of the K losses, one backward, SGD step
 //   multi  backward_multi over the K losses (one sweep, K separate gradients), their sum
 //          combined into grad(), SGD step
+//   hyda1      HydaLearn with first-order gains (mtl::Trainer step: backward_multi, Gram,
+//              gains <g_main, P g_k>, weights, combined gradient, SGD step)
+//   hydaexact  HydaLearn with exact gains (K look-ahead forwards of trunk and main head)
+//   pcgrad     PCGrad in coefficient space from the Gram matrix
+//   cagrad     CAGrad in coefficient space from the Gram matrix
 // Names: step/hyda/<variant>/B<B>_D<D>_H<H>_K<K>/threads:<t>, time in microseconds.
 // bench/step_table.py runs this next to bench/torch_step.py and prints the comparison.
 #include <benchmark/benchmark.h>
@@ -12,6 +17,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "hyda/autodiff/init.hpp"
@@ -19,6 +25,7 @@
 #include "hyda/autodiff/optim.hpp"
 #include "hyda/kernels/arch.hpp"
 #include "hyda/kernels/threads.hpp"
+#include "hyda/mtl/trainer.hpp"
 
 namespace {
 
@@ -91,15 +98,56 @@ void run(benchmark::State& state, Config c, bool multi, int threads) {
     for (auto _ : state) model.step(multi);
 }
 
+// The same model and data through mtl::Trainer with a weighting strategy.
+void run_strategy(benchmark::State& state, Config c, std::string strategy_name, std::vector<std::string> options, int threads) {
+    hyda::set_num_threads(threads);
+    namespace mtl = hyda::mtl;
+    mtl::ModelSpec spec;
+    spec.inputs = c.D;
+    spec.trunk = {c.H, c.H};
+    for (int k = 0; k < c.K; ++k) spec.tasks.push_back({"task" + std::to_string(k), mtl::TaskKind::binary, 2, 0, {}});
+    mtl::Model<float> model(spec, 7);
+    mtl::Dataset<float> data;
+    data.rows = c.B;
+    data.features = c.D;
+    std::mt19937_64 rng(7);
+    std::normal_distribution<float> normal;
+    data.x.resize(std::size_t(c.B) * c.D);
+    for (float& v : data.x) v = normal(rng);
+    data.labels.assign(std::size_t(c.K), std::vector<float>(std::size_t(c.B)));
+    for (auto& column : data.labels)
+        for (float& y : column) y = float(rng() % 2);
+    auto strategy = mtl::make_strategy(strategy_name, c.K, 0, options);
+    mtl::TrainOptions opt;
+    opt.optimizer = mtl::OptimizerKind::sgd;
+    opt.momentum = 0;
+    opt.lr = 0.01;
+    mtl::Trainer<float> trainer(model, *strategy, opt);
+    std::vector<int> rows(std::size_t(c.B));
+    for (int i = 0; i < c.B; ++i) rows[std::size_t(i)] = i;
+    for (int i = 0; i < 3; ++i) trainer.step(data, rows);
+    for (auto _ : state) trainer.step(data, rows);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     const Config configs[] = {{128, 32, 64, 2}, {256, 64, 256, 4}, {1024, 128, 512, 4}};
     for (int threads : {1, 2}) {
         for (const Config& c : configs) {
+            const std::string suffix = "/" + c.name() + "/threads:" + std::to_string(threads);
             for (bool multi : {false, true}) {
-                const std::string name = std::string("step/hyda/") + (multi ? "multi/" : "ew/") + c.name() + "/threads:" + std::to_string(threads);
+                const std::string name = std::string("step/hyda/") + (multi ? "multi" : "ew") + suffix;
                 benchmark::RegisterBenchmark(name.c_str(), run, c, multi, threads)->UseRealTime()->Unit(benchmark::kMicrosecond);
+            }
+            const std::vector<std::tuple<std::string, std::string, std::vector<std::string>>> strategies = {
+                {"hyda1", "hydalearn", {"gain=first_order"}},
+                {"hydaexact", "hydalearn", {"gain=exact"}},
+                {"pcgrad", "pcgrad", {}},
+                {"cagrad", "cagrad", {}}};
+            for (const auto& [variant, strategy, options] : strategies) {
+                const std::string name = "step/hyda/" + variant + suffix;
+                benchmark::RegisterBenchmark(name.c_str(), run_strategy, c, strategy, options, threads)->UseRealTime()->Unit(benchmark::kMicrosecond);
             }
         }
     }

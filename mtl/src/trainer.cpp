@@ -11,7 +11,6 @@
 
 #include "hyda/autodiff/ops.hpp"
 #include "hyda/kernels/elementwise.hpp"
-#include "hyda/kernels/gemm.hpp"
 
 namespace hyda::mtl {
 
@@ -32,7 +31,7 @@ struct Trainer<T>::State {
     std::vector<T> xb, yb, mb;  // batch features; labels and masks, task-major
     std::vector<ad::Var<T>> outputs, losses;
     std::vector<double> loss_values, gram, gram_last, gains, coefficients;
-    std::vector<T> coef_t, one_hot, gram_t, diag, scaled, backup;
+    std::vector<T> coef_t, one_hot, diag, scaled, backup;
     std::vector<std::vector<T>> main_ref;  // per shared parameter: the main gradient gains compare with
     std::vector<int> held_rows;
 
@@ -53,7 +52,6 @@ struct Trainer<T>::State {
         loss_values.resize(std::size_t(K));
         gram.resize(std::size_t(K) * K);
         gram_last.resize(std::size_t(K) * K);
-        gram_t.resize(std::size_t(K) * K);
         gains.resize(std::size_t(K));
         coefficients.resize(std::size_t(K));
         coef_t.resize(std::size_t(K));
@@ -101,15 +99,22 @@ struct Trainer<T>::State {
         return double(task_loss(side_tape, model.head(side_tape, h, main), main, B).item());
     }
 
-    // G += M M^T for the per-task gradients M [K x n] of one parameter.
+    // G += M M^T for the per-task gradients M [K x n] of one parameter: dot products over
+    // chunks short enough that the K row pieces stay in L1 (a GEMM would pad the K x K
+    // result to a full register tile and pack M for nothing).
     void add_gram(const ad::Parameter<T>& p, std::vector<double>& g) {
-        const T* M = p.task_grad(0);
         if (p.task_mask() != (K == 64 ? ~std::uint64_t(0) : (std::uint64_t(1) << K) - 1)) {
             throw std::logic_error("shared parameter '" + p.name() + "' is not reached by every task");
         }
-        const int n = int(p.size());
-        gemm(Trans::N, Trans::T, K, K, n, T(1), M, n, M, n, T(0), gram_t.data(), K);
-        for (std::size_t i = 0; i < g.size(); ++i) g[i] += double(gram_t[i]);
+        constexpr std::size_t chunk = 2048;
+        const std::size_t n = p.size();
+        for (std::size_t start = 0; start < n; start += chunk) {
+            const std::size_t len = std::min(chunk, n - start);
+            for (int i = 0; i < K; ++i)
+                for (int j = 0; j <= i; ++j) g[std::size_t(i) * K + j] += double(hyda::dot(len, p.task_grad(i) + start, p.task_grad(j) + start));
+        }
+        for (int i = 0; i < K; ++i)
+            for (int j = i + 1; j < K; ++j) g[std::size_t(i) * K + j] = g[std::size_t(j) * K + i];
     }
 
     // Gains of each task's step for the main task: first-order <g_ref, P g_k>, or exact
