@@ -4,9 +4,14 @@
 #include <functional>
 #include <stdexcept>
 
+#include "strategies/dwa.hpp"
 #include "strategies/fixed.hpp"
+#include "strategies/gcossim.hpp"
+#include "strategies/gradnorm.hpp"
 #include "strategies/hydalearn.hpp"
+#include "strategies/olaux.hpp"
 #include "strategies/options.hpp"
+#include "strategies/uncertainty.hpp"
 
 namespace hyda::mtl {
 namespace {
@@ -31,6 +36,11 @@ const std::vector<std::pair<std::string, Factory>>& registry() {
              return std::make_unique<FixedWeights>("single", w);
          }},
         {"static", [](int k, int, detail::Options& o) { return std::make_unique<FixedWeights>("static", static_weights(k, o)); }},
+        {"uncertainty", [](int k, int, detail::Options& o) { return std::make_unique<UncertaintyWeighting>(k, o); }},
+        {"dwa", [](int k, int, detail::Options& o) { return std::make_unique<DynamicWeightAverage>(k, o); }},
+        {"gradnorm", [](int k, int, detail::Options& o) { return std::make_unique<GradNorm>(k, o); }},
+        {"gcossim", [](int, int m, detail::Options& o) { return std::make_unique<GradientCosineSimilarity>(m, o); }},
+        {"olaux", [](int k, int m, detail::Options& o) { return std::make_unique<OnlineAuxiliaryWeighting>(k, m, o); }},
     };
     return table;
 }

@@ -1,0 +1,34 @@
+#include "dwa.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace hyda::mtl {
+
+DynamicWeightAverage::DynamicWeightAverage(int tasks, detail::Options& options)
+    : temperature_(options.number("temperature", 2.0)),
+      weights_(std::size_t(tasks), 1.0),
+      previous_(std::size_t(tasks), 0.0),
+      latest_(std::size_t(tasks), 0.0) {
+    if (!(temperature_ > 0)) throw std::invalid_argument("dwa: temperature must be > 0");
+}
+
+void DynamicWeightAverage::coefficients(const StepContext&, std::span<double> c) { std::copy(weights_.begin(), weights_.end(), c.begin()); }
+
+void DynamicWeightAverage::end_epoch(std::span<const double> mean_losses) {
+    previous_.swap(latest_);
+    std::copy(mean_losses.begin(), mean_losses.end(), latest_.begin());
+    if (++epochs_seen_ < 2) return;
+    // Softmax of r / T, shifted by its largest exponent so that exp cannot overflow.
+    const std::size_t K = weights_.size();
+    for (std::size_t k = 0; k < K; ++k) weights_[k] = (previous_[k] > 0 ? latest_[k] / previous_[k] : 1.0) / temperature_;
+    const double top = *std::max_element(weights_.begin(), weights_.end());
+    double sum = 0;
+    for (double& w : weights_) {
+        w = std::exp(w - top);
+        sum += w;
+    }
+    for (double& w : weights_) w *= double(K) / sum;
+}
+
+}  // namespace hyda::mtl
