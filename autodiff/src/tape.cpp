@@ -251,7 +251,18 @@ void Tape<T>::sweep(std::span<const Var<T>> losses, std::span<const T* const> se
         for (std::uint64_t m = n.reach; m != 0; m &= m - 1, ++s) {
             if (untouched & (m & -m)) std::memset(n.adj + std::size_t(s) * n.size(), 0, sizeof(T) * n.size());
         }
+        n.touched = n.reach;
     }
+}
+
+template <class T>
+const T* Tape<T>::adjoint(Var<T> v, int k) const {
+    const Node<T>& n = node(v);
+    if (k < 0 || k >= 64) throw std::invalid_argument("adjoint: loss index " + std::to_string(k) + " out of range");
+    const std::uint64_t bit = std::uint64_t(1) << k;
+    // A slot no op wrote to (a node the sweep skipped) holds no value: its adjoint is zero.
+    if ((n.touched & bit) == 0) return nullptr;
+    return n.adj + std::size_t(slot_of(n.reach, k)) * n.size();
 }
 
 template <class T> int Var<T>::rows() const { return tape->node(*this).rows; }

@@ -71,10 +71,13 @@ ad::Var<T> Model<T>::activate(ad::Var<T> v) const {
 }
 
 template <class T>
-ad::Var<T> Model<T>::trunk(ad::Tape<T>& tape, ad::Var<T> x, bool training) const {
+ad::Var<T> Model<T>::trunk(ad::Tape<T>& tape, ad::Var<T> x, bool training, std::vector<ad::Var<T>>* trunk_io) const {
+    if (trunk_io) trunk_io->clear();
     ad::Var<T> h = x;
     for (std::size_t l = 0; l < spec_.trunk.size(); ++l) {
-        h = activate(ad::linear(h, tape.param(*pointers_[2 * l]), tape.param(*pointers_[2 * l + 1])));
+        const ad::Var<T> z = ad::linear(h, tape.param(*pointers_[2 * l]), tape.param(*pointers_[2 * l + 1]));
+        if (trunk_io) trunk_io->insert(trunk_io->end(), {h, z});
+        h = activate(z);
         if (training && spec_.dropout > 0) h = ad::dropout(h, T(spec_.dropout));
     }
     return h;
@@ -91,9 +94,10 @@ ad::Var<T> Model<T>::head(ad::Tape<T>& tape, ad::Var<T> h, int k) const {
 }
 
 template <class T>
-void Model<T>::forward(ad::Tape<T>& tape, ad::Var<T> x, bool training, std::span<ad::Var<T>> out) const {
+void Model<T>::forward(ad::Tape<T>& tape, ad::Var<T> x, bool training, std::span<ad::Var<T>> out,
+                       std::vector<ad::Var<T>>* trunk_io) const {
     if (out.size() != spec_.tasks.size()) throw std::invalid_argument("Model::forward: one output per task expected");
-    const ad::Var<T> h = trunk(tape, x, training);
+    const ad::Var<T> h = trunk(tape, x, training, trunk_io);
     for (int k = 0; k < tasks(); ++k) out[std::size_t(k)] = head(tape, h, k);
 }
 

@@ -11,6 +11,7 @@
 #include "strategies/hydalearn.hpp"
 #include "strategies/olaux.hpp"
 #include "strategies/options.hpp"
+#include "strategies/slgrad.hpp"
 #include "strategies/uncertainty.hpp"
 
 namespace hyda::mtl {
@@ -41,6 +42,7 @@ const std::vector<std::pair<std::string, Factory>>& registry() {
         {"gradnorm", [](int k, int, detail::Options& o) { return std::make_unique<GradNorm>(k, o); }},
         {"gcossim", [](int, int m, detail::Options& o) { return std::make_unique<GradientCosineSimilarity>(m, o); }},
         {"olaux", [](int k, int m, detail::Options& o) { return std::make_unique<OnlineAuxiliaryWeighting>(k, m, o); }},
+        {"slgrad", [](int, int, detail::Options& o) { return std::make_unique<SLGrad>(o); }},
     };
     return table;
 }

@@ -11,6 +11,7 @@
 
 #include "hyda/autodiff/ops.hpp"
 #include "hyda/kernels/elementwise.hpp"
+#include "hyda/kernels/gemm.hpp"
 
 namespace hyda::mtl {
 
@@ -34,6 +35,13 @@ struct Trainer<T>::State {
     std::vector<T> coef_t, one_hot, diag, scaled, backup;
     std::vector<std::vector<T>> main_ref;  // per shared parameter: the main gradient gains compare with
     std::vector<int> held_rows;
+    // Sample weighting (SLGrad): each trunk layer's input and pre-activation; per task and
+    // sample the inner product with the held-out main gradient, gradient norm, weight, seed;
+    // per task the labelled samples.
+    std::vector<ad::Var<T>> trunk_io;
+    std::vector<double> sample_dots, sample_norms, row_sq, sample_w, labelled;
+    std::vector<T> seeds, proj;
+    std::vector<const T*> seed_ptrs;
 
     State(Model<T>& m, Strategy& s, TrainOptions o)
         : model(m), strategy(s), opt(std::move(o)), needs(s.needs()), K(m.tasks()), main(m.spec().main_task),
@@ -56,6 +64,8 @@ struct Trainer<T>::State {
         coefficients.resize(std::size_t(K));
         coef_t.resize(std::size_t(K));
         one_hot.resize(std::size_t(K));
+        seed_ptrs.resize(std::size_t(K));
+        labelled.resize(std::size_t(K));
         std::size_t largest = 0, shared_total = 0;
         for (std::size_t i = 0; i < model.shared_count(); ++i) {
             largest = std::max(largest, params[i]->size());
@@ -117,6 +127,24 @@ struct Trainer<T>::State {
             for (int j = i + 1; j < K; ++j) g[std::size_t(i) * K + j] = g[std::size_t(j) * K + i];
     }
 
+    // Draws a held-out batch (rows with replacement) into the batch buffers; returns its size.
+    int gather_held_out(const Dataset<T>* held_out) {
+        if (held_out == nullptr || held_out->rows == 0) throw std::invalid_argument("strategy '" + strategy.name() + "' needs held-out data: give validation data");
+        held_rows.resize(std::min<std::size_t>(std::size_t(opt.batch_size), std::size_t(held_out->rows)));
+        for (int& r : held_rows) r = int(rng() % std::uint64_t(held_out->rows));
+        return gather(*held_out, held_rows);
+    }
+
+    // main_ref = the main task's gradient of the shared parameters on the gathered batch.
+    void main_gradient(int B) {
+        const auto& ps = params();
+        side_tape.reset();
+        const ad::Var<T> x = side_tape.input(xb.data(), B, model.spec().inputs, "x");
+        const ad::Var<T> h = model.trunk(side_tape, x, false);
+        side_tape.backward(task_loss(side_tape, model.head(side_tape, h, main), main, B));
+        for (std::size_t i = 0; i < model.shared_count(); ++i) std::copy_n(ps[i]->grad().data(), ps[i]->size(), main_ref[i].data());
+    }
+
     // Gains of each task's step for the main task: first-order <g_ref, P g_k>, or exact
     // L_main(theta) - L_main(theta - P g_k), on the training batch or a held-out one.
     void compute_gains(std::span<const int> rows, const Dataset<T>* held_out) {
@@ -124,17 +152,8 @@ struct Trainer<T>::State {
         const std::size_t shared = model.shared_count();
         int B_gain = int(rows.size());
         if (needs.held_out_gains) {
-            if (held_out == nullptr || held_out->rows == 0) throw std::invalid_argument("strategy '" + strategy.name() + "' measures gains on held-out data: give validation data");
-            held_rows.resize(std::min<std::size_t>(std::size_t(opt.batch_size), std::size_t(held_out->rows)));
-            for (int& r : held_rows) r = int(rng() % std::uint64_t(held_out->rows));
-            B_gain = gather(*held_out, held_rows);
-            if (needs.first_order_gains) {  // g_ref: the main task's gradient on the held-out batch
-                side_tape.reset();
-                const ad::Var<T> x = side_tape.input(xb.data(), B_gain, model.spec().inputs, "x");
-                const ad::Var<T> h = model.trunk(side_tape, x, false);
-                side_tape.backward(task_loss(side_tape, model.head(side_tape, h, main), main, B_gain));
-                for (std::size_t i = 0; i < shared; ++i) std::copy_n(ps[i]->grad().data(), ps[i]->size(), main_ref[i].data());
-            }
+            B_gain = gather_held_out(held_out);
+            if (needs.first_order_gains) main_gradient(B_gain);  // g_ref on the held-out batch
         } else if (needs.first_order_gains) {
             for (std::size_t i = 0; i < shared; ++i) std::copy_n(ps[i]->task_grad(main), ps[i]->size(), main_ref[i].data());
         }
@@ -164,14 +183,78 @@ struct Trainer<T>::State {
         }
     }
 
+    // Sample weighting: each sample's <grad l_ki, g_ref> and ||grad l_ki|| against the
+    // held-out main gradient g_ref = main_ref, the strategy's weights, and the sweep again
+    // with them as seeds. No per-sample gradient is formed: in a trunk layer z = h W + b,
+    // sample i's part of grad L_k is (h_i^T d_ki, d_ki) with d_ki row i of dL_k/dz, so
+    //     <., g_ref> = (h_i G_W) . d_ki + d_ki . G_b   (the rows of one GEMM H G_W per layer)
+    //     ||.||^2    = (||h_i||^2 + 1) ||d_ki||^2
+    // summed over the layers; L_k is the mean of l_ki over n_k labelled samples, so
+    // grad l_ki is n_k times that part.
+    void weight_samples(int B) {
+        const std::size_t KB = std::size_t(K) * std::size_t(B);
+        sample_dots.assign(KB, 0.0);
+        sample_norms.assign(KB, 0.0);
+        row_sq.resize(std::size_t(B));
+        double ref_sq = 0;
+        for (const auto& g : main_ref) ref_sq += double(hyda::dot(g.size(), g.data(), g.data()));
+        for (std::size_t l = 0; 2 * l < trunk_io.size(); ++l) {
+            const ad::Var<T> h = trunk_io[2 * l], z = trunk_io[2 * l + 1];
+            const std::size_t in = std::size_t(h.cols()), out = std::size_t(z.cols());
+            const T* H = h.data();
+            const T* G_b = main_ref[2 * l + 1].data();
+            proj.resize(std::size_t(B) * out);
+            hyda::gemm(hyda::Trans::N, hyda::Trans::N, B, int(out), int(in), T(1), H, int(in), main_ref[2 * l].data(), int(out), T(0), proj.data(), int(out));
+            for (int i = 0; i < B; ++i) row_sq[std::size_t(i)] = double(hyda::dot(in, H + i * in, H + i * in)) + 1;
+            for (int k = 0; k < K; ++k) {
+                const T* d = tape.adjoint(z, k);
+                if (d == nullptr) continue;  // L_k does not reach the trunk: a zero gradient
+                for (int i = 0; i < B; ++i) {
+                    const T* di = d + i * out;
+                    const std::size_t at = std::size_t(k) * B + std::size_t(i);
+                    sample_dots[at] += double(hyda::dot(out, proj.data() + i * out, di)) + double(hyda::dot(out, di, G_b));
+                    sample_norms[at] += row_sq[std::size_t(i)] * double(hyda::dot(out, di, di));
+                }
+            }
+        }
+        for (int k = 0; k < K; ++k) {
+            const double n = labelled[std::size_t(k)] = std::accumulate(mb.begin() + std::ptrdiff_t(k) * B, mb.begin() + std::ptrdiff_t(k + 1) * B, 0.0);
+            for (std::size_t at = std::size_t(k) * B; at < std::size_t(k + 1) * B; ++at) {
+                sample_dots[at] *= n;
+                sample_norms[at] = n * std::sqrt(sample_norms[at]);
+            }
+        }
+
+        SampleContext ctx;
+        ctx.tasks = K;
+        ctx.main = main;
+        ctx.samples = B;
+        ctx.dots = sample_dots;
+        ctx.norms = sample_norms;
+        ctx.ref_norm = std::sqrt(ref_sq);
+        sample_w.resize(KB);
+        strategy.sample_weights(ctx, sample_w);
+        seeds.resize(KB);
+        for (std::size_t at = 0; at < KB; ++at) {  // the seed scales the loss's own factor 1 / n_k
+            if (!std::isfinite(sample_w[at])) throw std::runtime_error("strategy '" + strategy.name() + "' returned a non-finite sample weight at step " + std::to_string(steps));
+            seeds[at] = T(sample_w[at] * labelled[at / std::size_t(B)]);
+        }
+        for (int k = 0; k < K; ++k) seed_ptrs[std::size_t(k)] = seeds.data() + std::size_t(k) * B;
+        tape.backward_multi(losses, seed_ptrs);
+    }
+
     // Forward, one backward sweep, the statistics the strategy needs, its coefficients.
     void analyse(const Dataset<T>& data, std::span<const int> rows, const Dataset<T>* held_out) {
+        // The held-out batch first: it reuses the batch buffers, which the training tape
+        // reads until its last sweep.
+        if (needs.sample_weights) main_gradient(gather_held_out(held_out));
         const int B = gather(data, rows);
         tape.reset();
         const ad::Var<T> x = tape.input(xb.data(), B, data.features, "x");
-        model.forward(tape, x, true, outputs);
+        model.forward(tape, x, true, outputs, needs.sample_weights ? &trunk_io : nullptr);
         for (int k = 0; k < K; ++k) losses[std::size_t(k)] = task_loss(tape, outputs[std::size_t(k)], k, B);
         tape.backward_multi(losses);
+        if (needs.sample_weights) weight_samples(B);
         for (int k = 0; k < K; ++k) loss_values[std::size_t(k)] = double(losses[std::size_t(k)].item());
 
         const auto& ps = params();
@@ -291,6 +374,7 @@ Introspection Trainer<T>::inspect(const Dataset<T>& data, std::span<const int> r
     r.gram = s.gram;
     if (s.needs.first_order_gains || s.needs.exact_gains) r.gains = s.gains;
     r.coefficients = s.coefficients;
+    if (s.needs.sample_weights) r.sample_dots = s.sample_dots, r.sample_norms = s.sample_norms, r.sample_weights = s.sample_w;
     for (int k = 0; k < s.K; ++k) r.grad_norms.push_back(std::sqrt(s.gram[std::size_t(k) * s.K + k]));
     r.task_gradients.resize(std::size_t(s.K));
     for (std::size_t i = 0; i < s.model.shared_count(); ++i) {
@@ -383,6 +467,9 @@ void Introspection::write_json(std::ostream& out) const {
     list("gram", gram);
     list("gains", gains);
     list("coefficients", coefficients);
+    list("sample_dots", sample_dots);
+    list("sample_norms", sample_norms);
+    list("sample_weights", sample_weights);
     list("grad_norms", grad_norms);
     out << "  \"shared_parameters\": [";
     for (std::size_t i = 0; i < shared_parameters.size(); ++i) out << (i ? ", " : "") << '"' << shared_parameters[i] << '"';

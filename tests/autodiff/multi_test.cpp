@@ -526,3 +526,57 @@ TEMPLATE_TEST_CASE("backward_multi task gradients are bitwise identical on 1 and
         check_against_separate_backward<T>(tape, losses, m.params(), model_reach(m, K), false);
     }
 }
+
+TEMPLATE_TEST_CASE("Tape::adjoint reads a node's adjoint per loss after a sweep", "[multi]", float, double) {
+    using T = TestType;
+    // z = linear(x, W1, b1) feeds two heads: dL_k/dW1 = x^T dL_k/dz and dL_k/db1 is the
+    // column sums of dL_k/dz, so the adjoint read back must rebuild both task gradients.
+    const int B = 7, in = 5, hidden = 6;
+    Model<T> m(B, in, hidden, 2, 71);
+    Tape<T> tape;
+    const Var<T> x = tape.input(m.x, "x");
+    const Var<T> z = linear(x, tape.param(m.W1), tape.param(m.b1));
+    const Var<T> h = relu(z);
+    const Var<T> out0 = m.heads[0]->output(tape, h);
+    const Var<T> losses[] = {m.heads[0]->loss(tape, out0), m.heads[1]->loss(tape, m.heads[1]->output(tape, h))};
+
+    auto check_rebuilds = [&](int k, const T* W_grad, const T* b_grad) {
+        INFO("loss " << k);
+        const T* dz = tape.adjoint(z, k);
+        REQUIRE(dz != nullptr);
+        for (int c = 0; c < hidden; ++c) {
+            double db = 0;
+            for (int i = 0; i < B; ++i) db += double(dz[i * hidden + c]);
+            CHECK(double(b_grad[c]) == Approx(db).margin(1e-6));
+            for (int r = 0; r < in; ++r) {
+                double dW = 0;
+                for (int i = 0; i < B; ++i) dW += double(m.x(i, r)) * double(dz[i * hidden + c]);
+                CHECK(double(W_grad[r * hidden + c]) == Approx(dW).margin(1e-6));
+            }
+        }
+    };
+
+    tape.backward_multi(std::span<const Var<T>>(losses));
+    for (int k = 0; k < 2; ++k) {
+        check_rebuilds(k, m.W1.task_grad(k), m.b1.task_grad(k));
+        CHECK(tape.adjoint(tape.param(m.W1), k) == m.W1.task_grad(k));  // a parameter's slot is its task gradient
+    }
+    CHECK(tape.adjoint(x, 0) == nullptr);       // an input needs no gradient
+    CHECK(tape.adjoint(out0, 1) == nullptr);    // head 0 is not reached by loss 1
+    CHECK(tape.adjoint(out0, 0) != nullptr);
+
+    // A zero per-sample seed removes that sample's row from the adjoint of loss 1 only.
+    std::vector<T> seed(std::size_t(B), T(1));
+    seed[3] = T(0);
+    const T* seeds[] = {nullptr, seed.data()};
+    tape.backward_multi(std::span<const Var<T>>(losses), std::span<const T* const>(seeds));
+    const T* dz1 = tape.adjoint(z, 1);
+    const T* dz0 = tape.adjoint(z, 0);
+    CHECK(std::all_of(dz1 + 3 * hidden, dz1 + 4 * hidden, [](T v) { return v == T(0); }));
+    CHECK(std::any_of(dz0 + 3 * hidden, dz0 + 4 * hidden, [](T v) { return v != T(0); }));
+
+    tape.backward(losses[1]);  // backward: loss index 0
+    check_rebuilds(0, m.W1.grad().data(), m.b1.grad().data());
+    CHECK(tape.adjoint(out0, 0) == nullptr);
+    CHECK_THROWS_AS(tape.adjoint(z, 64), std::invalid_argument);
+}

@@ -85,6 +85,13 @@ public:
     // loss functions), which scales each sample's contribution to the gradient.
     void backward_multi(std::span<const Var<T>> losses, std::span<const T* const> per_sample_seeds = {});
 
+    // After a sweep: v's adjoint for loss k (its index in that sweep's losses; 0 after
+    // backward), dL_k/dv as rows x cols, or nullptr where L_k does not depend on v. Lets a
+    // caller read per-sample quantities (a row of a layer's output adjoint belongs to one
+    // sample) without materialising per-sample gradients. Valid until the next sweep or
+    // reset().
+    const T* adjoint(Var<T> v, int k) const;
+
     // Internal, for ops: the node behind a Var (checks that it belongs to this tape).
     Node<T>& node(Var<T> v);
     const Node<T>& node(Var<T> v) const;

@@ -51,10 +51,14 @@ public:
     int tasks() const { return int(spec_.tasks.size()); }
 
     // Records the forward pass of a batch x [B x inputs] on the tape; out[k] receives
-    // task k's output [B x outputs()] (logits for classification).
-    void forward(ad::Tape<T>& tape, ad::Var<T> x, bool training, std::span<ad::Var<T>> out) const;
-    // The trunk only: its output h [B x last trunk width].
-    ad::Var<T> trunk(ad::Tape<T>& tape, ad::Var<T> x, bool training) const;
+    // task k's output [B x outputs()] (logits for classification). trunk_io: as in trunk().
+    void forward(ad::Tape<T>& tape, ad::Var<T> x, bool training, std::span<ad::Var<T>> out,
+                 std::vector<ad::Var<T>>* trunk_io = nullptr) const;
+    // The trunk only: its output h [B x last trunk width]. If trunk_io is given, it receives
+    // for each trunk layer l its input and its pre-activation output (2l and 2l + 1), the
+    // layer being linear with weight parameters()[2l] and bias parameters()[2l + 1]: what
+    // per-sample gradients of the trunk are made of (SLGrad).
+    ad::Var<T> trunk(ad::Tape<T>& tape, ad::Var<T> x, bool training, std::vector<ad::Var<T>>* trunk_io = nullptr) const;
     // Task k's head on a trunk output.
     ad::Var<T> head(ad::Tape<T>& tape, ad::Var<T> h, int k) const;
 

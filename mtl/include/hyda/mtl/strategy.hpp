@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@ struct Needs {
     bool exact_gains = false;        // L_main(theta) - L_main(theta - P g_k), by look-ahead
     bool held_out_gains = false;     // gains measured on a held-out batch, not the training batch
     bool last_layer_gram = false;    // G over the last shared weight only (GradNorm)
+    bool sample_weights = false;     // per-sample seeds from gradient alignment (SLGrad)
 };
 
 // Everything about one mini-batch a strategy can read. Spans are valid during the call.
@@ -34,6 +36,19 @@ struct StepContext {
     std::uint64_t seed = 0;                // for strategies that randomise (PCGrad's order)
 };
 
+// What a sample-level strategy sees of one mini-batch: for task k and sample i, with
+// l_ki sample i's own loss for task k and g_ref the main task's gradient on a held-out
+// batch (both over the shared parameters), <grad l_ki, g_ref> and ||grad l_ki||; 0 where
+// sample i has no label for task k.
+struct SampleContext {
+    int tasks = 0;
+    int main = 0;
+    int samples = 0;               // rows of the training batch
+    std::span<const double> dots;  // tasks x samples, task-major
+    std::span<const double> norms; // tasks x samples, task-major
+    double ref_norm = 0;           // ||g_ref||
+};
+
 class Strategy {
 public:
     virtual ~Strategy() = default;
@@ -41,6 +56,11 @@ public:
     virtual Needs needs() const { return {}; }
     // Writes one coefficient per task into c (size ctx.tasks).
     virtual void coefficients(const StepContext& ctx, std::span<double> c) = 0;
+    // With needs().sample_weights: writes the weight w_ki of every task and sample (tasks x
+    // samples, task-major); task k's gradient becomes sum_i w_ki grad l_ki instead of the
+    // mean over its labelled samples. Called before coefficients(), which then sees G of
+    // the reweighted gradients (the losses stay plain means).
+    virtual void sample_weights(const SampleContext&, std::span<double>) { throw std::logic_error(name() + " does not weight samples"); }
     // Called after each epoch with the mean training loss of each task (DWA).
     virtual void end_epoch(std::span<const double> mean_losses) { (void)mean_losses; }
 };

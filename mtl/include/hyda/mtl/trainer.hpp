@@ -5,6 +5,10 @@
 //   the shared parameters -> Gram matrix G = [<g_i, g_j>] -> strategy (losses, G, gains)
 //   -> coefficients c_k -> shared gradient sum_k c_k g_k, each head its own task's
 //   gradient -> optimizer step
+//
+// A sample-weighting strategy (SLGrad) adds, before G: the main task's gradient on a
+// held-out batch, each sample's inner product with it (from the first sweep, one GEMM per
+// trunk layer), and a second sweep with the strategy's per-sample weights as seeds.
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
@@ -67,6 +71,10 @@ struct Introspection {
     std::vector<double> gram;                        // tasks x tasks, over the shared parameters
     std::vector<double> gains;                       // empty unless the strategy uses gains
     std::vector<double> coefficients;                // what the strategy returns for this batch
+    // Sample-weighting strategies only (else empty): per task and batch row, task-major,
+    // the inner product of the row's own loss gradient with the held-out main gradient, the
+    // gradient's norm (both over the shared parameters), and the row's weight.
+    std::vector<double> sample_dots, sample_norms, sample_weights;
     std::vector<double> grad_norms;                  // ||g_k|| over the shared parameters
     std::vector<std::vector<double>> task_gradients; // per task: the shared parameters' gradient, flattened
     std::vector<std::string> shared_parameters;      // their names, in flattening order
