@@ -94,7 +94,9 @@ public:
     // One optimisation step on the rows `rows` of `data`; `held_out` supplies the
     // held-out batch for strategies that measure gains there.
     void step(const Dataset<T>& data, std::span<const int> rows, const Dataset<T>* held_out = nullptr);
-    // The same statistics as a step computes, returned instead of applied.
+    // The same statistics as a step computes, returned instead of applied. The model is
+    // left unchanged; a strategy with state (uncertainty, GradNorm, OL-AUX) advances it,
+    // as it would in a step.
     Introspection inspect(const Dataset<T>& data, std::span<const int> rows, const Dataset<T>* held_out = nullptr);
 
     const ad::Optimizer<T>& optimizer() const;
