@@ -32,7 +32,7 @@ struct Trainer<T>::State {
     std::vector<T> xb, yb, mb;  // batch features; labels and masks, task-major
     std::vector<ad::Var<T>> outputs, losses;
     std::vector<double> loss_values, gram, gram_last, gains, coefficients;
-    std::vector<T> coef_t, one_hot, diag, scaled, backup;
+    std::vector<T> coef_t, one_hot, diag, scaled, backup, precond;
     std::vector<std::vector<T>> main_ref;  // per shared parameter: the main gradient gains compare with
     std::vector<int> held_rows;
     // Sample weighting (SLGrad): each trunk layer's input and pre-activation; per task and
@@ -75,6 +75,7 @@ struct Trainer<T>::State {
         diag.resize(largest);
         scaled.resize(largest);
         backup.resize(shared_total);
+        precond.resize(shared_total);
     }
 
     const std::vector<ad::Parameter<T>*>& params() const { return model.parameters(); }
@@ -166,20 +167,27 @@ struct Trainer<T>::State {
                 for (int k = 0; k < K; ++k) gains[std::size_t(k)] += double(hyda::dot(n, scaled.data(), ps[i]->task_grad(k)));
             }
         } else {
-            const double before = main_loss(B_gain);
+            // Without dropout, the training forward already measured L_main(theta) on this batch.
+            const bool reuse = !needs.held_out_gains && model.spec().dropout == 0;
+            const double before = reuse ? loss_values[std::size_t(main)] : main_loss(B_gain);
             std::size_t at = 0;
-            for (std::size_t i = 0; i < shared; ++i) std::copy_n(ps[i]->value().data(), ps[i]->size(), backup.data() + at), at += ps[i]->size();
+            for (std::size_t i = 0; i < shared; ++i) {  // theta and P, kept for every look-ahead
+                std::copy_n(ps[i]->value().data(), ps[i]->size(), backup.data() + at);
+                optimizer->preconditioner(i, precond.data() + at);
+                at += ps[i]->size();
+            }
             for (int k = 0; k < K; ++k) {
-                for (std::size_t i = 0; i < shared; ++i) {  // theta -= P g_k
+                at = 0;
+                for (std::size_t i = 0; i < shared; ++i) {  // theta' = theta - P g_k
                     const std::size_t n = ps[i]->size();
-                    optimizer->preconditioner(i, diag.data());
-                    hyda::mul(n, diag.data(), ps[i]->task_grad(k), scaled.data());
-                    hyda::axpy(n, T(-1), scaled.data(), ps[i]->value().data());
+                    hyda::mul(n, precond.data() + at, ps[i]->task_grad(k), scaled.data());
+                    hyda::sub(n, backup.data() + at, scaled.data(), ps[i]->value().data());
+                    at += n;
                 }
                 gains[std::size_t(k)] = before - main_loss(B_gain);
-                at = 0;
-                for (std::size_t i = 0; i < shared; ++i) std::copy_n(backup.data() + at, ps[i]->size(), ps[i]->value().data()), at += ps[i]->size();
             }
+            at = 0;
+            for (std::size_t i = 0; i < shared; ++i) std::copy_n(backup.data() + at, ps[i]->size(), ps[i]->value().data()), at += ps[i]->size();
         }
     }
 
