@@ -4,13 +4,16 @@
 #include <functional>
 #include <stdexcept>
 
+#include "strategies/cagrad.hpp"
 #include "strategies/dwa.hpp"
 #include "strategies/fixed.hpp"
 #include "strategies/gcossim.hpp"
 #include "strategies/gradnorm.hpp"
 #include "strategies/hydalearn.hpp"
+#include "strategies/mgda.hpp"
 #include "strategies/olaux.hpp"
 #include "strategies/options.hpp"
+#include "strategies/pcgrad.hpp"
 #include "strategies/slgrad.hpp"
 #include "strategies/uncertainty.hpp"
 
@@ -37,6 +40,9 @@ const std::vector<std::pair<std::string, Factory>>& registry() {
              return std::make_unique<FixedWeights>("single", w);
          }},
         {"static", [](int k, int, detail::Options& o) { return std::make_unique<FixedWeights>("static", static_weights(k, o)); }},
+        {"pcgrad", [](int k, int, detail::Options& o) { return std::make_unique<PCGrad>(k, o); }},
+        {"mgda", [](int k, int, detail::Options& o) { return std::make_unique<MGDA>(k, o); }},
+        {"cagrad", [](int k, int, detail::Options& o) { return std::make_unique<CAGrad>(k, o); }},
         {"uncertainty", [](int k, int, detail::Options& o) { return std::make_unique<UncertaintyWeighting>(k, o); }},
         {"dwa", [](int k, int, detail::Options& o) { return std::make_unique<DynamicWeightAverage>(k, o); }},
         {"gradnorm", [](int k, int, detail::Options& o) { return std::make_unique<GradNorm>(k, o); }},

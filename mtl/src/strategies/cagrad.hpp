@@ -1,0 +1,50 @@
+#pragma once
+#include <vector>
+
+#include "hyda/mtl/strategy.hpp"
+#include "options.hpp"
+
+namespace hyda::mtl {
+
+// CAGrad: Liu, Liu, Jin, Stone & Liu, "Conflict-Averse Gradient Descent for Multi-task
+// Learning", NeurIPS 2021 (Algorithm 1). The update d maximises the smallest task
+// improvement min_i <g_i, d> over the ball ||d - g_0|| <= c ||g_0|| around the average
+// gradient g_0 = (1/K) sum_k g_k. Through the dual problem:
+//     w = argmin over the simplex of F(w) = <g_w, g_0> + sqrt(phi) ||g_w||,
+//         g_w = sum_k w_k g_k, phi = c^2 ||g_0||^2,
+//     d = g_0 + sqrt(phi) / ||g_w|| g_w.
+// c = 0 is gradient descent on the average loss (coefficients 1/K, not the 1 of "equal").
+// We find w by accelerated projected gradient descent on the simplex (FISTA with
+// backtracking and restarts), on G scaled by 1/||g_0||^2: w does not depend on the scale
+// of G, and the scaled problem has ||g_0|| = 1, so its tolerances are scale-free. It
+// stops at a duality gap F(w) - min_i <g_i, d> below 1e-8 ||g_0||^2, when rounding stops
+// all progress, or after 1000 steps: gradients that nearly cancel (cosines near -1 among
+// many tasks) make F ill-conditioned, and w may then be approximate.
+// Options: c=0.5 (>= 0; the paper's convergence result needs c < 1),
+// rescale=1+c^2|1+c|none: d is divided by 1 + c^2, 1 + c or 1. The paper's algorithm does
+// not rescale; the authors' released code does, by 1 + c^2 by default (its rescale=1),
+// and so do we, so that learning rates carry over from their experiments.
+// Deviations: the authors solve for w with scipy's SLSQP, we with our own solver (same
+// convex problem). If g_0 or g_w is zero up to rounding (below 1e-6 of the largest task
+// gradient's norm), d = g_0: the authors' code adds 1e-8 to both norms to the same end.
+class CAGrad final : public Strategy {
+public:
+    CAGrad(int tasks, detail::Options& options);
+    std::string name() const override { return "cagrad"; }
+    void coefficients(const StepContext& ctx, std::span<double> c) override;
+
+private:
+    // F(w) on the scaled G; writes G w into gw.
+    double objective(std::span<const double> w, std::span<double> gw) const;
+    // dF/dw at w, from gw = G w.
+    void gradient(std::span<const double> w, std::span<const double> gw, std::span<double> out) const;
+    // w_ = argmin F over the simplex, from the uniform weights.
+    void solve();
+
+    int tasks_;
+    double c_, divide_by_;
+    std::vector<double> gram_, mean_gram_;  // G / ||g_0||^2, and <g_i, g_0> on that scale
+    std::vector<double> w_, gw_, y_, gy_, trial_, gw_trial_, grad_, sorted_;
+};
+
+}  // namespace hyda::mtl

@@ -1,0 +1,424 @@
+// PCGrad, MGDA and CAGrad work in coefficient space, from the Gram matrix alone. Each
+// test here builds G from explicit gradient vectors, asks the strategy for coefficients,
+// rebuilds the update direction d = sum_k c_k g_k from the vectors, and compares it with
+// a hand computation (worked out in the comments), with the paper's algorithm run on the
+// vectors themselves, or with a brute-force search for the optimum the method defines.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "hyda/mtl/dataset.hpp"
+#include "hyda/mtl/trainer.hpp"
+
+namespace {
+
+using namespace hyda::mtl;
+using Vec = std::vector<double>;
+using Vectors = std::vector<Vec>;  // one gradient per task
+
+double dot(const Vec& a, const Vec& b) { return std::inner_product(a.begin(), a.end(), b.begin(), 0.0); }
+
+// a + s b
+Vec plus(const Vec& a, double s, const Vec& b) {
+    Vec out = a;
+    for (std::size_t i = 0; i < a.size(); ++i) out[i] += s * b[i];
+    return out;
+}
+
+// sum_k c_k g_k
+Vec combine(const Vectors& g, const Vec& c) {
+    Vec d(g[0].size(), 0.0);
+    for (std::size_t k = 0; k < g.size(); ++k) d = plus(d, c[k], g[k]);
+    return d;
+}
+
+// The coefficients a strategy returns for gradients g (losses 1 unless given).
+Vec coefficients(const std::string& name, const Vectors& g, const std::vector<std::string>& options = {}, std::uint64_t seed = 0, Vec losses = {}) {
+    const int K = int(g.size());
+    if (losses.empty()) losses.assign(g.size(), 1.0);
+    Vec gram;
+    for (const Vec& gi : g)
+        for (const Vec& gj : g) gram.push_back(dot(gi, gj));
+    auto s = make_strategy(name, K, 0, options);
+    StepContext ctx;
+    ctx.tasks = K;
+    ctx.losses = losses;
+    ctx.gram = gram;
+    ctx.seed = seed;
+    Vec c(g.size());
+    s->coefficients(ctx, c);
+    return c;
+}
+
+Vec direction(const std::string& name, const Vectors& g, const std::vector<std::string>& options = {}, std::uint64_t seed = 0, Vec losses = {}) {
+    return combine(g, coefficients(name, g, options, seed, std::move(losses)));
+}
+
+void check_near(const Vec& got, const Vec& want, double margin = 1e-12) {
+    REQUIRE(got.size() == want.size());
+    for (std::size_t i = 0; i < got.size(); ++i) CHECK(got[i] == Approx(want[i]).margin(margin));
+}
+
+bool near(const Vec& a, const Vec& b, double margin) {
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (std::abs(a[i] - b[i]) > margin) return false;
+    return true;
+}
+
+Vectors random_gradients(int tasks, int dim, std::mt19937_64& rng) {
+    std::normal_distribution<double> normal;
+    Vectors g(static_cast<std::size_t>(tasks), Vec(static_cast<std::size_t>(dim)));
+    for (Vec& v : g)
+        for (double& x : v) x = normal(rng);
+    return g;
+}
+
+// A uniformly random point of the simplex (normalised exponential draws).
+Vec random_simplex_point(int tasks, std::mt19937_64& rng) {
+    std::exponential_distribution<double> exponential;
+    Vec w(static_cast<std::size_t>(tasks));
+    for (double& x : w) x = exponential(rng);
+    const double sum = std::accumulate(w.begin(), w.end(), 0.0);
+    for (double& x : w) x /= sum;
+    return w;
+}
+
+// Every point (a, b, 1 - a - b) of a grid over the 3-task simplex, then `samples` random
+// points for any number of tasks.
+template <class F>
+void for_simplex_points(int tasks, int samples, std::mt19937_64& rng, F visit) {
+    if (tasks == 3) {
+        const int n = 300;
+        for (int a = 0; a <= n; ++a)
+            for (int b = 0; a + b <= n; ++b) visit(Vec{double(a) / n, double(b) / n, double(n - a - b) / n});
+    }
+    for (int s = 0; s < samples; ++s) visit(random_simplex_point(tasks, rng));
+}
+
+double largest_norm2(const Vectors& g) {
+    double m = 0;
+    for (const Vec& v : g) m = std::max(m, dot(v, v));
+    return m;
+}
+
+// ---------------------------------------------------------------------------------------
+// PCGrad
+
+// g_i^PC on the vectors themselves, for one order of the other tasks (the inner loop of
+// the paper's Algorithm 1): projections on the original g_j.
+Vec pcgrad_projected(const Vectors& g, std::size_t i, const std::vector<std::size_t>& order) {
+    Vec p = g[i];
+    for (std::size_t j : order) {
+        const double inner = dot(p, g[j]);
+        if (inner < 0) p = plus(p, -inner / dot(g[j], g[j]), g[j]);
+    }
+    return p;
+}
+
+// Every direction sum_i g_i^PC that PCGrad can return: one entry per choice of an order
+// of the other tasks for each task i.
+Vectors pcgrad_candidates(const Vectors& g) {
+    Vectors sums = {Vec(g[0].size(), 0.0)};
+    for (std::size_t i = 0; i < g.size(); ++i) {
+        std::vector<std::size_t> order;
+        for (std::size_t j = 0; j < g.size(); ++j)
+            if (j != i) order.push_back(j);
+        Vectors projected;
+        do projected.push_back(pcgrad_projected(g, i, order));
+        while (std::next_permutation(order.begin(), order.end()));
+        Vectors next;
+        for (const Vec& s : sums)
+            for (const Vec& p : projected) next.push_back(plus(s, 1, p));
+        sums = next;
+    }
+    return sums;
+}
+
+}  // namespace
+
+TEST_CASE("PCGrad on two conflicting gradients, by hand", "[strategies]") {
+    // g1 = (1, 0), g2 = (-1, 1): <g1, g2> = -1 < 0, so each loses its component along the
+    // other's original gradient:
+    //   g1^PC = g1 - (-1 / ||g2||^2) g2 = (1, 0) + 0.5 (-1, 1) = (0.5, 0.5)   [= g1 + 0.5 g2]
+    //   g2^PC = g2 - (-1 / ||g1||^2) g1 = (-1, 1) + (1, 0)      = (0, 1)       [= g2 + g1]
+    //   d = (0.5, 1.5), coefficients (2, 1.5).
+    // Projecting g2 on the already projected g1^PC instead (the known pitfall) would find
+    // <g2, g1^PC> = 0, keep g2 and give d = (-0.5, 1.5).
+    const Vectors g = {{1, 0}, {-1, 1}};
+    check_near(coefficients("pcgrad", g), {2, 1.5});
+    check_near(direction("pcgrad", g), {0.5, 1.5});
+    check_near(direction("pcgrad", g, {"reduction=mean"}), {0.25, 0.75});
+}
+
+TEST_CASE("PCGrad is the plain sum when no pair conflicts, and skips zero gradients", "[strategies]") {
+    const Vectors g = {{1, 0, 2}, {0.5, 1, 0}, {0, 3, 1}, {0, 0, 0}};
+    check_near(coefficients("pcgrad", g, {}, 7), {1, 1, 1, 1});
+    check_near(coefficients("pcgrad", g, {"reduction=mean"}, 7), {0.25, 0.25, 0.25, 0.25});
+    // A zero gradient conflicts with nothing and has no normal plane to project on.
+    check_near(coefficients("pcgrad", {{1, 0}, {0, 0}, {-1, 1}}), {2, 1, 1.5});
+}
+
+TEST_CASE("PCGrad removes the conflicting component: two tasks, random gradients", "[strategies]") {
+    // With two tasks d = g1^PC + g2^PC and g_i^PC = g_i - s_i g_j, so the coefficients are
+    // c_i = 1 - s_j and g_i^PC = g_i + (c_j - 1) g_j. Checked: when <g1, g2> < 0, each
+    // g_i^PC is orthogonal to the other task's ORIGINAL gradient (its conflicting component
+    // is gone, nothing else is); otherwise both coefficients are 1.
+    std::mt19937_64 rng(3);
+    int conflicts = 0;
+    for (int trial = 0; trial < 200; ++trial) {
+        const Vectors g = random_gradients(2, 2 + trial % 4, rng);
+        const Vec c = coefficients("pcgrad", g, {}, std::uint64_t(trial));
+        if (dot(g[0], g[1]) >= 0) {
+            check_near(c, {1, 1});
+            continue;
+        }
+        ++conflicts;
+        const Vec g1_pc = plus(g[0], c[1] - 1, g[1]), g2_pc = plus(g[1], c[0] - 1, g[0]);
+        CHECK(dot(g1_pc, g[1]) == Approx(0).margin(1e-12 * largest_norm2(g)));
+        CHECK(dot(g2_pc, g[0]) == Approx(0).margin(1e-12 * largest_norm2(g)));
+    }
+    CHECK(conflicts > 50);
+}
+
+TEST_CASE("PCGrad follows Algorithm 1 on the vectors, with a fresh random order per task", "[strategies]") {
+    // Three pairwise conflicting gradients: every g_i^PC depends on the order of the two
+    // others, and the 2 x 2 x 2 possible sums differ. A fresh order for each task reaches
+    // all 8 over enough steps; a single order shared by all tasks (the authors' code)
+    // could not reach the two "cyclic" choices (1 before 2, 2 before 0, 0 before 1).
+    const Vectors g = {{1, 0, 0.3}, {-0.5, 0.9, 0.1}, {-0.4, -0.8, 0.5}};
+    const Vectors candidates = pcgrad_candidates(g);
+    REQUIRE(candidates.size() == 8);
+    for (std::size_t a = 0; a < 8; ++a)
+        for (std::size_t b = 0; b < a; ++b) REQUIRE_FALSE(near(candidates[a], candidates[b], 1e-6));
+    std::set<std::size_t> reached;
+    for (std::uint64_t seed = 0; seed < 200; ++seed) {
+        const Vec d = direction("pcgrad", g, {}, seed);
+        std::size_t match = 0;
+        while (match < 8 && !near(d, candidates[match], 1e-12)) ++match;
+        REQUIRE(match < 8);  // d is one of Algorithm 1's possible results
+        reached.insert(match);
+        CHECK(coefficients("pcgrad", g, {}, seed) == coefficients("pcgrad", g, {}, seed));  // seeded
+    }
+    CHECK(reached.size() == 8);
+
+    // Four tasks in five dimensions: still one of Algorithm 1's (6^4) possible results.
+    std::mt19937_64 rng(5);
+    for (int trial = 0; trial < 10; ++trial) {
+        const Vectors g4 = random_gradients(4, 5, rng);
+        const Vectors all = pcgrad_candidates(g4);
+        const Vec d = direction("pcgrad", g4, {}, std::uint64_t(trial));
+        bool found = false;
+        for (const Vec& candidate : all) found = found || near(d, candidate, 1e-10);
+        CHECK(found);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// MGDA
+
+TEST_CASE("MGDA for two tasks: the closed form of Algorithm 1", "[strategies]") {
+    // g1 = (1, 0), g2 = (0, 2): the min-norm point of the segment, gamma g1 + (1 - gamma) g2
+    // with gamma = <g2 - g1, g2> / ||g1 - g2||^2 = 4 / 5: d = (0.8, 0.4), which has the
+    // same inner product (0.8 = ||d||^2) with both gradients.
+    check_near(coefficients("mgda", {{1, 0}, {0, 2}}), {0.8, 0.2});
+    check_near(direction("mgda", {{1, 0}, {0, 2}}), {0.8, 0.4});
+    // Ends of the segment: when <g1, g2> >= ||g1||^2 the shorter g1 itself (gamma = 1);
+    // when <g1, g2> >= ||g2||^2, g2 (gamma = 0).
+    check_near(coefficients("mgda", {{1, 0}, {2, 0}}), {1, 0});
+    check_near(coefficients("mgda", {{3, 0}, {1, 0}}), {0, 1});
+    // Opposite gradients: the hull holds 0, a Pareto-stationary point.
+    check_near(direction("mgda", {{1, 2}, {-2, -4}}), {0, 0});
+}
+
+TEST_CASE("MGDA's direction is the min-norm point of the convex hull", "[strategies]") {
+    // Frank-Wolfe converges slowly (as 1/steps) once it zig-zags inside a face, so the
+    // checks use its own certificate, the gap ||d||^2 - min_k <d, g_k>: it is >= 0 only
+    // at the min-norm point (the optimality condition <d, g_k> >= ||d||^2 for every k), and
+    // ||d||^2 exceeds the least squared norm by at most twice the gap (the Frank-Wolfe
+    // bound: the gradient of ||d||^2 in the weights is 2 G a). Checked: a long run closes
+    // the gap to 1e-5 of max_k ||g_k||^2; no point of the simplex (grid and random search)
+    // is shorter than ||d||^2 - 2 gap nor, beyond that tolerance, shorter than d; the
+    // defaults (250 steps) stay within 1% of max_k ||g_k||^2.
+    std::mt19937_64 rng(11);
+    for (int trial = 0; trial < 40; ++trial) {
+        const int K = 3 + trial % 2, dim = 2 + trial % 4;
+        const Vectors g = random_gradients(K, dim, rng);
+        const double scale = largest_norm2(g);
+        auto gap_of = [&](const Vec& d) {
+            double least = std::numeric_limits<double>::infinity();
+            for (const Vec& gk : g) least = std::min(least, dot(d, gk));
+            return dot(d, d) - least;
+        };
+        const Vec a = coefficients("mgda", g, {"max_iter=100000", "tol=0"});
+        CHECK(std::accumulate(a.begin(), a.end(), 0.0) == Approx(1));
+        for (double x : a) CHECK(x >= 0);
+        const Vec d = combine(g, a);
+        const double d2 = dot(d, d), gap = gap_of(d);
+        CHECK(gap <= 1e-5 * scale);
+        double best = std::numeric_limits<double>::infinity();
+        for_simplex_points(K, 20000, rng, [&](const Vec& w) {
+            const Vec v = combine(g, w);
+            best = std::min(best, dot(v, v));
+        });
+        CHECK(best >= d2 - 2 * gap - 1e-12 * scale);
+        CHECK(d2 <= best + 1e-5 * scale);
+        const Vec d_default = direction("mgda", g);
+        CHECK(gap_of(d_default) <= 1e-2 * scale);
+        CHECK(dot(d_default, d_default) <= best + 1e-2 * scale);
+    }
+}
+
+TEST_CASE("MGDA's normalizations: the min-norm point of the normalized gradients", "[strategies]") {
+    // l2: g1 = (2, 0), g2 = (0, 1) become e1 and e2, whose min-norm point is (0.5, 0.5) =
+    // 0.25 g1 + 0.5 g2.
+    const Vectors g = {{2, 0}, {0, 1}};
+    check_near(coefficients("mgda", g, {"normalize=l2"}), {0.25, 0.5});
+    // loss, with losses 2 and 0.5: g1 / 2 = (1, 0), g2 / 0.5 = (0, 2), min-norm point
+    // 0.8 (1, 0) + 0.2 (0, 2) = (0.8, 0.4) = 0.4 g1 + 0.4 g2.
+    check_near(coefficients("mgda", g, {"normalize=loss"}, 0, {2, 0.5}), {0.4, 0.4});
+    // loss+: divided by loss x norm, 4 and 0.5: (0.5, 0) and (0, 2); gamma = 4 / 4.25 =
+    // 16/17, d = (8/17, 2/17) = 4/17 g1 + 2/17 g2.
+    check_near(coefficients("mgda", g, {"normalize=loss+"}, 0, {2, 0.5}), {4.0 / 17, 2.0 / 17});
+
+    // Three tasks, l2: d is the min-norm point of the unit gradients' hull.
+    std::mt19937_64 rng(13);
+    for (int trial = 0; trial < 10; ++trial) {
+        const Vectors g3 = random_gradients(3, 2 + trial % 3, rng);
+        Vectors unit = g3;
+        for (Vec& u : unit) u = plus(Vec(u.size(), 0.0), 1 / std::sqrt(dot(u, u)), u);
+        const Vec d = direction("mgda", g3, {"normalize=l2", "max_iter=200000", "tol=0"});
+        for (const Vec& u : unit) CHECK(dot(d, u) >= dot(d, d) - 1e-5);
+    }
+}
+
+TEST_CASE("MGDA with a zero gradient stops at zero", "[strategies]") {
+    for (const char* norm : {"normalize=none", "normalize=l2", "normalize=loss+"}) {
+        const Vec c = coefficients("mgda", {{1, 0}, {0, 0}, {0.5, 1}}, {norm, "max_iter=100000", "tol=0"});
+        for (double x : c) CHECK(std::isfinite(x));
+        const Vec d = combine({{1, 0}, {0, 0}, {0.5, 1}}, c);
+        CHECK(std::sqrt(dot(d, d)) < 1e-3);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// CAGrad
+
+namespace {
+
+// The dual objective F(w) = <g_w, g_0> + c ||g_0|| ||g_w||.
+double cagrad_objective(const Vectors& g, const Vec& w, double c) {
+    const Vec g0 = combine(g, Vec(g.size(), 1.0 / double(g.size())));
+    const Vec gw = combine(g, w);
+    return dot(gw, g0) + c * std::sqrt(dot(g0, g0)) * std::sqrt(dot(gw, gw));
+}
+
+}  // namespace
+
+TEST_CASE("CAGrad with c = 0 is the mean gradient", "[strategies]") {
+    std::mt19937_64 rng(17);
+    for (int K = 1; K <= 4; ++K) {
+        const Vectors g = random_gradients(K, 3, rng);
+        for (const char* rescale : {"rescale=1+c^2", "rescale=1+c", "rescale=none"}) check_near(coefficients("cagrad", g, {"c=0", rescale}), Vec(std::size_t(K), 1.0 / K));
+    }
+}
+
+TEST_CASE("CAGrad by hand", "[strategies]") {
+    // g1 = (1, 0), g2 = (0, 1), c = 0.5: g_0 = (0.5, 0.5), ||g_0|| = 1/sqrt(2). F(w) =
+    // 0.5 + 0.5/sqrt(2) ||g_w|| is least where ||g_w|| is, at w = (0.5, 0.5): g_w = g_0, and
+    // d = g_0 + (0.5 ||g_0|| / ||g_0||) g_0 = 1.5 g_0 = (0.75, 0.75).
+    const Vectors orthogonal = {{1, 0}, {0, 1}};
+    check_near(coefficients("cagrad", orthogonal, {"c=0.5", "rescale=none"}), {0.75, 0.75}, 1e-9);
+    check_near(coefficients("cagrad", orthogonal, {"c=0.5"}), {0.6, 0.6}, 1e-9);  // / (1 + 0.25)
+    check_near(coefficients("cagrad", orthogonal, {"c=0.5", "rescale=1+c"}), {0.5, 0.5}, 1e-9);
+    // Conflicting, g1 = (1, 0), g2 = (-0.5, 0), c = 0.5: g_0 = (0.25, 0), ||g_0|| = 0.25;
+    // g_w = ((3 w1 - 1) / 2, 0) and F(w) = (3 w1 - 1) / 8 + |3 w1 - 1| / 16 is least at
+    // w1 = 0: w = (0, 1), g_w = g2, and d = g_0 + (0.125 / 0.5) g2 = (0.125, 0): the
+    // coefficients 0.5, 0.5 + 0.25 favour the task that plain averaging would hurt.
+    const Vectors opposed = {{1, 0}, {-0.5, 0}};
+    check_near(coefficients("cagrad", opposed, {"c=0.5", "rescale=none"}), {0.5, 0.75}, 1e-9);
+    check_near(direction("cagrad", opposed, {"c=0.5", "rescale=none"}), {0.125, 0}, 1e-9);
+}
+
+TEST_CASE("CAGrad's w minimises its objective and d solves the paper's problem", "[strategies]") {
+    // rescale=none: c_k = 1/K + lambda w_k with sum_k w_k = 1, so lambda = sum_k c_k - 1
+    // and w = (c - 1/K) / lambda. Checked: F(w) is no larger than on a fine grid of the
+    // simplex; d lies on the ball's boundary ||d - g_0|| = c ||g_0||; min_i <g_i, d> equals
+    // F(w) (strong duality) and no random point of the ball does better.
+    std::mt19937_64 rng(19);
+    for (int trial = 0; trial < 30; ++trial) {
+        const int dim = 2 + trial % 4;
+        const double c = std::vector<double>{0.2, 0.5, 0.9}[std::size_t(trial % 3)];
+        const Vectors g = random_gradients(3, dim, rng);
+        const Vec coef = coefficients("cagrad", g, {"c=" + std::to_string(c), "rescale=none"});
+        const double lambda = std::accumulate(coef.begin(), coef.end(), 0.0) - 1;
+        REQUIRE(lambda > 0);
+        Vec w = coef;
+        for (double& x : w) x = (x - 1.0 / 3) / lambda;
+        const double scale = largest_norm2(g), f = cagrad_objective(g, w, c);
+        double best = std::numeric_limits<double>::infinity();
+        for_simplex_points(3, 20000, rng, [&](const Vec& v) { best = std::min(best, cagrad_objective(g, v, c)); });
+        CHECK(f <= best + 1e-9 * scale);
+
+        const Vec g0 = combine(g, Vec(3, 1.0 / 3)), d = combine(g, coef);
+        const double radius = c * std::sqrt(dot(g0, g0));
+        const Vec offset = plus(d, -1, g0);
+        CHECK(std::sqrt(dot(offset, offset)) == Approx(radius).epsilon(1e-9));
+        auto worst = [&](const Vec& x) { return std::min({dot(g[0], x), dot(g[1], x), dot(g[2], x)}); };
+        CHECK(worst(d) == Approx(f).margin(1e-6 * scale));
+        std::normal_distribution<double> normal;
+        for (int s = 0; s < 2000; ++s) {
+            Vec u(static_cast<std::size_t>(dim));
+            for (double& x : u) x = normal(rng);
+            const double r = radius * std::pow(std::uniform_real_distribution<double>()(rng), 1.0 / dim) / std::sqrt(dot(u, u));
+            CHECK(worst(plus(g0, r, u)) <= worst(d) + 1e-9 * scale);
+        }
+    }
+}
+
+TEST_CASE("Gradient surgery strategies reject bad options", "[strategies]") {
+    CHECK_THROWS_WITH(make_strategy("pcgrad", 3, 0, {"reduction=max"}), Catch::Contains("sum, mean"));
+    CHECK_THROWS_WITH(make_strategy("mgda", 3, 0, {"normalize=l1"}), Catch::Contains("none, l2, loss, loss+"));
+    CHECK_THROWS_WITH(make_strategy("mgda", 3, 0, {"max_iter=-1"}), Catch::Contains("max_iter must be in [0, "));
+    CHECK_THROWS_WITH(make_strategy("mgda", 3, 0, {"max_iter=1e20"}), Catch::Contains("max_iter must be in [0, "));
+    CHECK_THROWS_WITH(make_strategy("mgda", 3, 0, {"tol=-1"}), Catch::Contains("tol >= 0"));
+    CHECK_THROWS_WITH(make_strategy("cagrad", 3, 0, {"c=-0.5"}), Catch::Contains(">= 0"));
+    CHECK_THROWS_WITH(make_strategy("cagrad", 3, 0, {"rescale=2"}), Catch::Contains("1+c^2, 1+c, none"));
+    CHECK_THROWS_WITH(make_strategy("cagrad", 3, 0, {"alpha=0.5"}), Catch::Contains("unknown option 'alpha'"));
+}
+
+TEST_CASE("Gradient surgery strategies train end to end", "[strategies]") {
+    SyntheticSpec synth;
+    synth.rows = 256;
+    synth.features = 8;
+    const Dataset<float> data = make_synthetic<float>(synth);
+    const std::vector<std::pair<std::string, std::vector<std::string>>> configs = {
+        {"pcgrad", {}}, {"pcgrad", {"reduction=mean"}}, {"mgda", {}}, {"mgda", {"normalize=loss+"}}, {"cagrad", {}}, {"cagrad", {"c=0.9", "rescale=none"}}};
+    for (const auto& [name, options] : configs) {
+        INFO(name << (options.empty() ? "" : " " + options[0]));
+        ModelSpec spec;
+        spec.inputs = synth.features;
+        spec.trunk = {16, 16};
+        spec.tasks = synthetic_tasks();
+        Model<float> model(spec, 3);
+        auto strategy = make_strategy(name, model.tasks(), spec.main_task, options);
+        TrainOptions opt;
+        opt.lr = 1e-2;
+        Trainer<float> trainer(model, *strategy, opt);
+        std::vector<int> rows(32);
+        for (int step = 0; step < 5; ++step) {
+            std::iota(rows.begin(), rows.end(), 32 * step);
+            trainer.step(data, rows);  // throws on a non-finite coefficient
+        }
+        const Introspection after = trainer.inspect(data, rows);
+        REQUIRE(after.coefficients.size() == 3);
+        for (double c : after.coefficients) CHECK(std::isfinite(c));
+        if (name == "mgda" && options.empty()) CHECK(std::accumulate(after.coefficients.begin(), after.coefficients.end(), 0.0) == Approx(1));
+    }
+}
