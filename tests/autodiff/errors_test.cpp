@@ -2,6 +2,8 @@
 // the op, the nodes involved and their shapes.
 #include <catch2/catch.hpp>
 
+#include "throws.hpp"
+
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -18,20 +20,7 @@ using hyda::Trans;
 using Catch::Contains;
 using V = Var<double>;
 
-// The message of the std::invalid_argument that f throws ("" and a failed check if it
-// throws nothing or something else).
-std::string invalid_argument_message(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const std::invalid_argument& e) {
-        return e.what();
-    } catch (const std::exception& e) {
-        FAIL_CHECK("expected std::invalid_argument, got another exception: " << e.what());
-        return "";
-    }
-    FAIL_CHECK("expected std::invalid_argument, nothing was thrown");
-    return "";
-}
+using hyda::test::invalid_argument_message;
 
 // Zero-filled inputs of a given shape and name, kept alive for the test.
 struct Inputs {

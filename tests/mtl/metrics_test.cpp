@@ -3,6 +3,8 @@
 // NaN labels skipped, and every error path.
 #include <catch2/catch.hpp>
 
+#include "throws.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -22,20 +24,7 @@ using Vec = std::vector<double>;
 
 constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
 
-// The message of the std::invalid_argument that f throws ("" and a failed check if it
-// throws nothing or something else).
-std::string invalid_argument_message(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const std::invalid_argument& e) {
-        return e.what();
-    } catch (const std::exception& e) {
-        FAIL_CHECK("expected std::invalid_argument, got another exception: " << e.what());
-        return "";
-    }
-    FAIL_CHECK("expected std::invalid_argument, nothing was thrown");
-    return "";
-}
+using hyda::test::invalid_argument_message;
 
 // ROC AUC by its definition: the fraction of (positive, negative) pairs ordered
 // correctly, a tie counting 1/2. O(n^2).
