@@ -16,6 +16,7 @@
 #include <array>
 #include <cstddef>
 #include <cstring>
+#include <span>
 #include <utility>
 
 #include "hyda/kernels/gemm.hpp"
@@ -208,17 +209,17 @@ struct Gemm {
         }
     }
 
-    // The single-threaded algorithm on C[m0:m1, n0:n1].
-    static void run_block(const Args& g, int m0, int m1, int n0, int n1) {
+    // K is cut into equal blocks of at most KC: a short last block would add a pass over C
+    // for little work. The cut depends on K only, never on the thread count.
+    static int k_block(const Args& g) {
+        const int k_blocks = (g.K + KC - 1) / KC;
+        return (g.K + k_blocks - 1) / k_blocks;
+    }
+
+    // The single-threaded algorithm on C[m0:m1, n0:n1], packing into ws.
+    static void run_block(const Args& g, int m0, int m1, int n0, int n1, const GemmWorkspace& ws) {
         const bool pack_a_block = should_pack_a(g);
-        // Sized for the whole product, not this block: any thread may run any block, and
-        // a buffer that fits every block of a call never has to grow in a later call.
-        const int nc_max = std::min(NC, (g.N + NR - 1) / NR * NR);
-        // K is cut into equal blocks of at most KC: a short last block would add a pass
-        // over C for little work. The cut depends on K only, never on the thread count.
-        const int k_blocks = (g.K + KC - 1) / KC, kc_max = (g.K + k_blocks - 1) / k_blocks;
-        const GemmWorkspace ws = gemm_workspace(pack_a_block ? sizeof(T) * MC * kc_max : 0,
-                                                sizeof(T) * std::size_t(nc_max) * kc_max);
+        const int kc_max = k_block(g);
         T* ap = static_cast<T*>(ws.a);
         T* bp = static_cast<T*>(ws.b);
         for (int jc = n0; jc < n1; jc += NC) {
@@ -287,15 +288,20 @@ struct Gemm {
         const bool split_n = should_pack_a(g) ? tiles_m < 2 : tiles_n >= tiles_m;
         const int tiles = split_n ? tiles_n : tiles_m;
         const int threads = std::min({num_threads(), tiles, std::max(1, int(flops / 2e6))});
-        if (threads == 1) return run_block(g, 0, M, 0, N);
+        // One set of packing buffers per task, sized here by the calling thread for the
+        // whole product: tasks are claimed by whichever thread is free, so buffers owned by
+        // pool threads could still have to grow long after warm-up.
+        const std::size_t kc = std::size_t(k_block(g)), nc = std::size_t(std::min(NC, (N + NR - 1) / NR * NR));
+        const std::span<const GemmWorkspace> ws = gemm_workspaces(threads, should_pack_a(g) ? sizeof(T) * MC * kc : 0, sizeof(T) * nc * kc);
+        if (threads == 1) return run_block(g, 0, M, 0, N, ws[0]);
 
         // Static split into `threads` contiguous runs of whole tiles.
         auto task = [&](int t) {
             const int lo = tiles * t / threads, hi = tiles * (t + 1) / threads;
             if (split_n) {
-                run_block(g, 0, M, lo * NR, std::min(N, hi * NR));
+                run_block(g, 0, M, lo * NR, std::min(N, hi * NR), ws[std::size_t(t)]);
             } else {
-                run_block(g, lo * MR, std::min(M, hi * MR), 0, N);
+                run_block(g, lo * MR, std::min(M, hi * MR), 0, N, ws[std::size_t(t)]);
             }
         };
         parallel_for(threads, task);

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <memory>
 #include <new>
+#include <vector>
 
 namespace hyda::detail {
 namespace {
@@ -31,9 +32,18 @@ private:
 
 }  // namespace
 
-GemmWorkspace gemm_workspace(std::size_t a_bytes, std::size_t b_bytes) {
-    thread_local AlignedBytes a, b;
-    return {a.reserve(a_bytes), b.reserve(b_bytes)};
+std::span<const GemmWorkspace> gemm_workspaces(int tasks, std::size_t a_bytes, std::size_t b_bytes) {
+    struct Buffers {
+        AlignedBytes a, b;
+    };
+    thread_local std::vector<Buffers> buffers;
+    thread_local std::vector<GemmWorkspace> views;
+    if (buffers.size() < std::size_t(tasks)) {
+        buffers.resize(std::size_t(tasks));
+        views.resize(std::size_t(tasks));
+    }
+    for (int t = 0; t < tasks; ++t) views[std::size_t(t)] = {buffers[std::size_t(t)].a.reserve(a_bytes), buffers[std::size_t(t)].b.reserve(b_bytes)};
+    return {views.data(), std::size_t(tasks)};
 }
 
 }  // namespace hyda::detail
