@@ -17,10 +17,26 @@ Usage: /usr/bin/python3 bench/torch_step.py --threads 1 [--repetitions 7] [--min
 """
 import argparse
 import json
+import os
 import statistics
+import sys
 import time
 
-import torch
+
+def thread_count():
+    """--threads, read before torch is imported: OpenBLAS (PyTorch's BLAS on Debian) sizes
+    its own thread pool from OPENBLAS_NUM_THREADS when it loads, and torch.set_num_threads
+    does not reach it, so without this a "1-thread" run would multiply on every core."""
+    for i, a in enumerate(sys.argv):
+        if a == "--threads" and i + 1 < len(sys.argv):
+            return sys.argv[i + 1]
+        if a.startswith("--threads="):
+            return a.split("=", 1)[1]
+    return "1"
+
+
+os.environ["OPENBLAS_NUM_THREADS"] = os.environ["OMP_NUM_THREADS"] = thread_count()
+import torch  # noqa: E402  (after the thread settings above)
 
 CONFIGS = {"small": (128, 32, 64, 2), "medium": (256, 64, 256, 4), "large": (1024, 128, 512, 4)}
 
