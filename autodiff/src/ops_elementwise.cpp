@@ -138,7 +138,7 @@ enum class Act { relu, leaky_relu, gelu, tanh, sigmoid };
 template <class T>
 struct Activation {
     static void backward(const Node<T>& n, BackwardRun<T>& run) {
-        const auto dx = run.grad(0, false);
+        const auto dx = run.grad(0, true);  // the kernels overwrite when beta == 0
         if (dx.data == nullptr) return;
         const std::size_t size = n.size();
         const T* x = n.input_value[0];
@@ -147,11 +147,11 @@ struct Activation {
             const T* dy = run.out_adj() + s * size;
             T* d = dx.data + s * size;
             switch (Act(n.i0)) {
-                case Act::relu: relu_backward(size, x, dy, d); break;
-                case Act::leaky_relu: leaky_relu_backward(size, n.scalar, x, dy, d); break;
-                case Act::gelu: gelu_backward(size, x, dy, d); break;
-                case Act::tanh: tanh_backward(size, y, dy, d); break;
-                case Act::sigmoid: sigmoid_backward(size, y, dy, d); break;
+                case Act::relu: relu_backward(size, x, dy, d, dx.beta); break;
+                case Act::leaky_relu: leaky_relu_backward(size, n.scalar, x, dy, d, dx.beta); break;
+                case Act::gelu: gelu_backward(size, x, dy, d, dx.beta); break;
+                case Act::tanh: tanh_backward(size, y, dy, d, dx.beta); break;
+                case Act::sigmoid: sigmoid_backward(size, y, dy, d, dx.beta); break;
             }
         }
     }

@@ -22,13 +22,13 @@ template <class T> void sigmoid(std::size_t n, const T* x, T* y) { kernels<T>().
 template <class T> void tanh(std::size_t n, const T* x, T* y) { kernels<T>().tanh(n, x, y); }
 template <class T> void gelu(std::size_t n, const T* x, T* y) { kernels<T>().gelu(n, x, y); }
 
-template <class T> void relu_backward(std::size_t n, const T* x, const T* dy, T* dx) { kernels<T>().relu_backward(n, x, dy, dx); }
-template <class T> void leaky_relu_backward(std::size_t n, T slope, const T* x, const T* dy, T* dx) {
-    kernels<T>().leaky_relu_backward(n, slope, x, dy, dx);
+template <class T> void relu_backward(std::size_t n, const T* x, const T* dy, T* dx, T beta) { kernels<T>().relu_backward(n, x, dy, dx, beta); }
+template <class T> void leaky_relu_backward(std::size_t n, T slope, const T* x, const T* dy, T* dx, T beta) {
+    kernels<T>().leaky_relu_backward(n, slope, x, dy, dx, beta);
 }
-template <class T> void sigmoid_backward(std::size_t n, const T* y, const T* dy, T* dx) { kernels<T>().sigmoid_backward(n, y, dy, dx); }
-template <class T> void tanh_backward(std::size_t n, const T* y, const T* dy, T* dx) { kernels<T>().tanh_backward(n, y, dy, dx); }
-template <class T> void gelu_backward(std::size_t n, const T* x, const T* dy, T* dx) { kernels<T>().gelu_backward(n, x, dy, dx); }
+template <class T> void sigmoid_backward(std::size_t n, const T* y, const T* dy, T* dx, T beta) { kernels<T>().sigmoid_backward(n, y, dy, dx, beta); }
+template <class T> void tanh_backward(std::size_t n, const T* y, const T* dy, T* dx, T beta) { kernels<T>().tanh_backward(n, y, dy, dx, beta); }
+template <class T> void gelu_backward(std::size_t n, const T* x, const T* dy, T* dx, T beta) { kernels<T>().gelu_backward(n, x, dy, dx, beta); }
 
 template <class T> T sum(std::size_t n, const T* x) { return kernels<T>().sum(n, x); }
 template <class T> T dot(std::size_t n, const T* x, const T* y) { return kernels<T>().dot(n, x, y); }
@@ -59,11 +59,11 @@ template <class T> void row_logsumexp(std::size_t rows, std::size_t cols, const 
     template void sigmoid<T>(std::size_t, const T*, T*);                                        \
     template void tanh<T>(std::size_t, const T*, T*);                                           \
     template void gelu<T>(std::size_t, const T*, T*);                                           \
-    template void relu_backward<T>(std::size_t, const T*, const T*, T*);                        \
-    template void leaky_relu_backward<T>(std::size_t, T, const T*, const T*, T*);               \
-    template void sigmoid_backward<T>(std::size_t, const T*, const T*, T*);                     \
-    template void tanh_backward<T>(std::size_t, const T*, const T*, T*);                        \
-    template void gelu_backward<T>(std::size_t, const T*, const T*, T*);                        \
+    template void relu_backward<T>(std::size_t, const T*, const T*, T*, T);                     \
+    template void leaky_relu_backward<T>(std::size_t, T, const T*, const T*, T*, T);            \
+    template void sigmoid_backward<T>(std::size_t, const T*, const T*, T*, T);                  \
+    template void tanh_backward<T>(std::size_t, const T*, const T*, T*, T);                     \
+    template void gelu_backward<T>(std::size_t, const T*, const T*, T*, T);                     \
     template T sum<T>(std::size_t, const T*);                                                   \
     template T dot<T>(std::size_t, const T*, const T*);                                         \
     template T max<T>(std::size_t, const T*);                                                   \

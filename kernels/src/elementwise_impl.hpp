@@ -84,29 +84,37 @@ struct Elementwise {
     static V normal_cdf(V v) { return L::splat(T(0.5)) * verfc(v * L::splat(T(-0.70710678118654752440))); }
     static void gelu(std::size_t n, const T* x, T* y) { map(n, [](V v) { return v * normal_cdf(v); }, y, x); }
 
-    static void relu_backward(std::size_t n, const T* x, const T* dy, T* dx) {
+    // dx = beta * dx + contribution(dy, v), v the forward input or output. beta == 0
+    // overwrites dx without reading it, sparing a pass to zero it first.
+    template <class F>
+    static void backward(std::size_t n, T beta, const T* v, const T* dy, T* dx, const F& contribution) {
+        if (beta == T(0)) return map(n, [&](V g, V x) { return contribution(g, x); }, dx, dy, v);
+        const V b = L::splat(beta);
+        map(n, [&](V d, V g, V x) { return madd(b, d, contribution(g, x)); }, dx, dx, dy, v);
+    }
+    static void relu_backward(std::size_t n, const T* x, const T* dy, T* dx, T beta) {
         const V zero = L::splat(T(0));
-        map(n, [&](V d, V g, V v) { return d + vselect(v > zero, g, zero); }, dx, dx, dy, x);
+        backward(n, beta, x, dy, dx, [&](V g, V v) { return vselect(v > zero, g, zero); });
     }
-    static void leaky_relu_backward(std::size_t n, T slope, const T* x, const T* dy, T* dx) {
+    static void leaky_relu_backward(std::size_t n, T slope, const T* x, const T* dy, T* dx, T beta) {
         const V zero = L::splat(T(0)), one = L::splat(T(1)), s = L::splat(slope);
-        map(n, [&](V d, V g, V v) { return madd(g, vselect(v > zero, one, s), d); }, dx, dx, dy, x);
+        backward(n, beta, x, dy, dx, [&](V g, V v) { return g * vselect(v > zero, one, s); });
     }
-    static void sigmoid_backward(std::size_t n, const T* y, const T* dy, T* dx) {
+    static void sigmoid_backward(std::size_t n, const T* y, const T* dy, T* dx, T beta) {
         const V one = L::splat(T(1));
-        map(n, [&](V d, V g, V v) { return madd(g, v * (one - v), d); }, dx, dx, dy, y);
+        backward(n, beta, y, dy, dx, [&](V g, V v) { return g * (v * (one - v)); });
     }
-    static void tanh_backward(std::size_t n, const T* y, const T* dy, T* dx) {
+    static void tanh_backward(std::size_t n, const T* y, const T* dy, T* dx, T beta) {
         const V one = L::splat(T(1));
-        map(n, [&](V d, V g, V v) { return madd(g, one - v * v, d); }, dx, dx, dy, y);
+        backward(n, beta, y, dy, dx, [&](V g, V v) { return g * (one - v * v); });
     }
     // gelu'(x) = Phi(x) + x * phi(x), phi(x) = exp(-x^2 / 2) / sqrt(2 pi).
-    static void gelu_backward(std::size_t n, const T* x, const T* dy, T* dx) {
+    static void gelu_backward(std::size_t n, const T* x, const T* dy, T* dx, T beta) {
         const V inv_sqrt_2pi = L::splat(T(0.39894228040143267794)), minus_half = L::splat(T(-0.5));
-        map(n, [&](V d, V g, V v) {
+        backward(n, beta, x, dy, dx, [&](V g, V v) {
             const V pdf = inv_sqrt_2pi * vexp(minus_half * v * v);
-            return madd(g, madd(v, pdf, normal_cdf(v)), d);
-        }, dx, dx, dy, x);
+            return g * madd(v, pdf, normal_cdf(v));
+        });
     }
 
     static T sum(std::size_t n, const T* x) {

@@ -27,11 +27,11 @@ struct KernelTable {
     void (*tanh)(std::size_t, const T*, T*);
     void (*gelu)(std::size_t, const T*, T*);
 
-    void (*relu_backward)(std::size_t, const T*, const T*, T*);
-    void (*leaky_relu_backward)(std::size_t, T, const T*, const T*, T*);
-    void (*sigmoid_backward)(std::size_t, const T*, const T*, T*);
-    void (*tanh_backward)(std::size_t, const T*, const T*, T*);
-    void (*gelu_backward)(std::size_t, const T*, const T*, T*);
+    void (*relu_backward)(std::size_t, const T*, const T*, T*, T);
+    void (*leaky_relu_backward)(std::size_t, T, const T*, const T*, T*, T);
+    void (*sigmoid_backward)(std::size_t, const T*, const T*, T*, T);
+    void (*tanh_backward)(std::size_t, const T*, const T*, T*, T);
+    void (*gelu_backward)(std::size_t, const T*, const T*, T*, T);
 
     T (*sum)(std::size_t, const T*);
     T (*dot)(std::size_t, const T*, const T*);

@@ -328,12 +328,13 @@ TEMPLATE_TEST_CASE("axpy: y += a * x, fused or not", "[elementwise]", float, dou
 }
 
 // ---------------------------------------------------------------------------------------
-// Backward passes dx += dy * f'(v), v the forward input (or output for sigmoid / tanh).
+// Backward passes dx = beta dx + dy * f'(v), v the forward input (or output for sigmoid /
+// tanh): beta 1 (accumulate) and 0 (overwrite).
 
 template <class T>
 struct BackwardMap {
     const char* name;
-    void (*kernel)(std::size_t, const T*, const T*, T*);
+    void (*kernel)(std::size_t, const T*, const T*, T*, T beta);
     R (*ref)(T v, T dy, T dx);    // the accumulated dx
     R (*scale)(T v, T dy, T dx);  // what the tolerance is relative to
     Domain domain;                // of v
@@ -349,7 +350,7 @@ std::vector<BackwardMap<T>> backward_maps() {
          [](T x, T dy, T dx) -> R { return x > 0 ? T(dx + dy) : dx; },
          [](T, T, T) -> R { return 1; }, {1e-6, 1e3}, fixed<0>},
         {"leaky_relu_backward",
-         [](std::size_t n, const T* x, const T* dy, T* dx) { hyda::leaky_relu_backward(n, kSlope<T>, x, dy, dx); },
+         [](std::size_t n, const T* x, const T* dy, T* dx, T beta) { hyda::leaky_relu_backward(n, kSlope<T>, x, dy, dx, beta); },
          [](T x, T dy, T dx) { return dx + dy * (x > 0 ? R(1) : R(kSlope<T>)); },
          [](T x, T dy, T dx) { return std::fabs(R(dx)) + std::fabs(dy * (x > 0 ? R(1) : R(kSlope<T>))); },
          {1e-6, 1e3}, fixed<1>},
@@ -388,8 +389,35 @@ TEMPLATE_TEST_CASE("backward passes accumulate dy * f' into dx", "[elementwise]"
             }
             for_each_config(n, [&] {
                 std::vector<T> dx = dx0;
-                m.kernel(n, v.data(), dy.data(), dx.data());
+                m.kernel(n, v.data(), dy.data(), dx.data(), T(1));
                 CHECK(mismatch(dx, want, scale, tol, {&v, &dy, &dx0}) == "");
+            });
+        }
+    }
+}
+
+TEMPLATE_TEST_CASE("backward passes with beta == 0 overwrite dx without reading it", "[elementwise]", float, double) {
+    using T = TestType;
+    const std::vector<T> zeros(4099, T(0));
+    for (const BackwardMap<T>& m : backward_maps<T>()) {
+        INFO("kernel = " << m.name);
+        std::mt19937 gen(77);
+        for (std::size_t n : {std::size_t(1), std::size_t(17), std::size_t(4099)}) {
+            const std::vector<T> v = draw<T>(m.domain, n, gen);
+            const std::vector<T> dy = uniform<T>(-2, 2, n, gen);
+            std::vector<R> want(n), scale(n);
+            std::vector<double> tol(n);
+            for (std::size_t i = 0; i < n; ++i) {
+                want[i] = m.ref(v[i], dy[i], T(0));
+                // Absolute at least: this checks the overwrite, the test above the accuracy
+                // (gelu's far tail underflows early in xsimd's erfc).
+                scale[i] = std::max(m.scale(v[i], dy[i], T(0)), R(1));
+                tol[i] = m.tol(v[i]);
+            }
+            for_each_config(n, [&] {
+                std::vector<T> dx(n, std::numeric_limits<T>::quiet_NaN());
+                m.kernel(n, v.data(), dy.data(), dx.data(), T(0));
+                CHECK(mismatch(dx, want, scale, tol, {&v, &dy, &zeros}) == "");
             });
         }
     }
@@ -401,7 +429,7 @@ TEMPLATE_TEST_CASE("backward passes at the edges of their domains", "[elementwis
     // kink at 0 takes the left slope. Slopes 0, 1/4 and 1 make dx0 + dy * slope exact in T.
     struct Edge {
         const char* name;
-        void (*kernel)(std::size_t, const T*, const T*, T*);
+        void (*kernel)(std::size_t, const T*, const T*, T*, T);
         std::vector<T> inputs;
         std::vector<T> slopes;
     };
@@ -420,7 +448,7 @@ TEMPLATE_TEST_CASE("backward passes at the edges of their domains", "[elementwis
         for (std::size_t i = 0; i < n; ++i) want[i] = dx0[i] + dy[i] * slope[i];
         for_each_arch([&](hyda::Arch) {
             std::vector<T> dx = dx0;
-            e.kernel(n, v.data(), dy.data(), dx.data());
+            e.kernel(n, v.data(), dy.data(), dx.data(), T(1));
             CHECK(mismatch(dx, want, want, 0, {&v}) == "");
         });
     }
@@ -678,7 +706,7 @@ TEMPLATE_TEST_CASE("results are bitwise identical on 1 and 2 threads", "[element
         const T* in = (m.domain.positive ? y01 : x).data();
         runs.emplace_back(m.name, [&, in, k = m.kernel] {
             std::vector<T> dx = pos;
-            k(n, in, y.data(), dx.data());
+            k(n, in, y.data(), dx.data(), T(1));
             return dx;
         });
     }

@@ -29,13 +29,14 @@ template <class T> void sigmoid(std::size_t n, const T* x, T* y);
 template <class T> void tanh(std::size_t n, const T* x, T* y);
 template <class T> void gelu(std::size_t n, const T* x, T* y);  // exact: x * Phi(x), erf form
 
-// Backward passes accumulate, dx += dy * f'(.). relu, leaky_relu and gelu take the
-// forward input x; sigmoid and tanh take the forward output y.
-template <class T> void relu_backward(std::size_t n, const T* x, const T* dy, T* dx);
-template <class T> void leaky_relu_backward(std::size_t n, T slope, const T* x, const T* dy, T* dx);
-template <class T> void sigmoid_backward(std::size_t n, const T* y, const T* dy, T* dx);
-template <class T> void tanh_backward(std::size_t n, const T* y, const T* dy, T* dx);
-template <class T> void gelu_backward(std::size_t n, const T* x, const T* dy, T* dx);
+// Backward passes: dx = beta * dx + dy * f'(.), accumulating by default; beta == 0
+// overwrites dx without reading it (NaN there is ignored). relu, leaky_relu and gelu take
+// the forward input x; sigmoid and tanh take the forward output y.
+template <class T> void relu_backward(std::size_t n, const T* x, const T* dy, T* dx, T beta = T(1));
+template <class T> void leaky_relu_backward(std::size_t n, T slope, const T* x, const T* dy, T* dx, T beta = T(1));
+template <class T> void sigmoid_backward(std::size_t n, const T* y, const T* dy, T* dx, T beta = T(1));
+template <class T> void tanh_backward(std::size_t n, const T* y, const T* dy, T* dx, T beta = T(1));
+template <class T> void gelu_backward(std::size_t n, const T* x, const T* dy, T* dx, T beta = T(1));
 
 // Reductions. max of zero elements is -infinity.
 template <class T> T sum(std::size_t n, const T* x);
