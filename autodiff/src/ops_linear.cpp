@@ -62,9 +62,9 @@ struct Linear {
                 gemm(Trans::T, Trans::N, in, out, B, T(1), x.value, in, dY + std::size_t(s) * B * out, out, dW.beta,
                      dW.data + std::size_t(s) * in * out, out);
         }
-        if (auto db = run.grad(2, false); db.data != nullptr) {  // db_s = column sums of dY_s
+        if (auto db = run.grad(2, true); db.data != nullptr) {  // db_s = column sums of dY_s
             for (int s = 0; s < S; ++s)
-                for (int r = 0; r < B; ++r) hyda::axpy(std::size_t(out), T(1), dY + (std::size_t(s) * B + r) * out, db.data + std::size_t(s) * out);
+                hyda::col_sums(std::size_t(B), std::size_t(out), dY + std::size_t(s) * B * out, std::size_t(out), db.data + std::size_t(s) * out, db.beta);
         }
     }
 };

@@ -37,8 +37,8 @@ template <class T> T max(std::size_t n, const T* x) { return kernels<T>().max(n,
 template <class T> void row_sums(std::size_t rows, std::size_t cols, const T* A, std::size_t ld, T* out) {
     kernels<T>().row_sums(rows, cols, A, ld, out);
 }
-template <class T> void col_sums(std::size_t rows, std::size_t cols, const T* A, std::size_t ld, T* out) {
-    kernels<T>().col_sums(rows, cols, A, ld, out);
+template <class T> void col_sums(std::size_t rows, std::size_t cols, const T* A, std::size_t ld, T* out, T beta) {
+    kernels<T>().col_sums(rows, cols, A, ld, out, beta);
 }
 template <class T> void row_logsumexp(std::size_t rows, std::size_t cols, const T* A, std::size_t ld, T* out) {
     kernels<T>().row_logsumexp(rows, cols, A, ld, out);
@@ -68,7 +68,7 @@ template <class T> void row_logsumexp(std::size_t rows, std::size_t cols, const 
     template T dot<T>(std::size_t, const T*, const T*);                                         \
     template T max<T>(std::size_t, const T*);                                                   \
     template void row_sums<T>(std::size_t, std::size_t, const T*, std::size_t, T*);            \
-    template void col_sums<T>(std::size_t, std::size_t, const T*, std::size_t, T*);            \
+    template void col_sums<T>(std::size_t, std::size_t, const T*, std::size_t, T*, T);            \
     template void row_logsumexp<T>(std::size_t, std::size_t, const T*, std::size_t, T*);
 HYDA_INSTANTIATE(float)
 HYDA_INSTANTIATE(double)

@@ -152,9 +152,27 @@ struct Elementwise {
     static void row_sums(std::size_t rows, std::size_t cols, const T* A, std::size_t ld, T* out) {
         for (std::size_t r = 0; r < rows; ++r) out[r] = sum(cols, A + r * ld);
     }
-    static void col_sums(std::size_t rows, std::size_t cols, const T* A, std::size_t ld, T* out) {
-        std::fill(out, out + cols, T(0));
-        for (std::size_t r = 0; r < rows; ++r) map_range(0, cols, [](V a, V b) { return a + b; }, out, out, A + r * ld);
+    // Column blocks of 4 registers summed down all rows in registers: a pass over A with
+    // no traffic on out. Each column adds its rows in order, whichever block it falls in.
+    static void col_sums(std::size_t rows, std::size_t cols, const T* A, std::size_t ld, T* out, T beta) {
+        auto finish = [&](T* o, V s) { L::store(o, beta == T(0) ? s : madd(L::splat(beta), L::load(o), s)); };
+        std::size_t j = 0;
+        for (; j + 4 * W <= cols; j += 4 * W) {
+            V acc[4] = {L::splat(T(0)), L::splat(T(0)), L::splat(T(0)), L::splat(T(0))};
+            for (std::size_t r = 0; r < rows; ++r)
+                for (int u = 0; u < 4; ++u) acc[u] = acc[u] + L::load(A + r * ld + j + u * W);
+            for (int u = 0; u < 4; ++u) finish(out + j + u * W, acc[u]);
+        }
+        for (; j + W <= cols; j += W) {
+            V acc = L::splat(T(0));
+            for (std::size_t r = 0; r < rows; ++r) acc = acc + L::load(A + r * ld + j);
+            finish(out + j, acc);
+        }
+        for (; j < cols; ++j) {
+            T acc = T(0);
+            for (std::size_t r = 0; r < rows; ++r) acc = acc + A[r * ld + j];
+            out[j] = beta == T(0) ? acc : beta * out[j] + acc;
+        }
     }
     // log sum_j exp(a_j) = m + log sum_j exp(a_j - m), m = max_j a_j.
     static void row_logsumexp(std::size_t rows, std::size_t cols, const T* A, std::size_t ld, T* out) {

@@ -172,9 +172,16 @@ struct Gemm {
     }
 
     // Packing A costs a pass over it, more than in-place reads lose on the shapes we
-    // measured, except where A's rows are a multiple of 4 KiB apart: then the MR rows a
-    // microkernel reads all map to one L1 set and evict each other.
-    static bool should_pack_a(const Args& g) { return g.ta == Trans::N && (std::size_t(g.lda) * sizeof(T)) % 4096 == 0; }
+    // measured, except in two cases. Op N: A's rows are a multiple of 4 KiB apart, so the
+    // MR rows a microkernel reads all map to one L1 set and evict each other. Op T: the
+    // microkernel walks kc stored rows, one or two cache lines each; once they span 1 MiB
+    // (our L2) they stop staying in L2 between row tiles, and with at least 16 column
+    // panels to share it, the pack pays (TN 512x512x1024: 238 -> 252 GFLOP/s; 128x512x1024,
+    // 512 KiB: in place 252 vs packed 240; 512x256x512, 8 panels: 258 vs 241).
+    static bool should_pack_a(const Args& g) {
+        if (g.ta == Trans::N) return (std::size_t(g.lda) * sizeof(T)) % 4096 == 0;
+        return std::size_t(k_block(g)) * std::size_t(g.lda) * sizeof(T) >= (std::size_t(1) << 20) && g.N >= 16 * NR;
+    }
 
     // Runs the tiles of one (ic, pc, jc) block: C[ic:ic+mc, jc:jc+nc] += A-block * B-block.
     static void macro_kernel(const Args& g, int ic, int mc, int pc, int kc, int jc, int nc,
@@ -249,6 +256,38 @@ struct Gemm {
     // NR - 1 columns of each tile with padding. Rows of A in place: one dot product per
     // element; A transposed with a contiguous C: one axpy per row of the stored A.
     // Returns false for the layouts it does not cover.
+    // A single inner column (K == 1) is a rank-1 update, C = alpha a b^T + beta C: one
+    // scaled row of op(B) per row of C, without padding or packing. Covers a contiguous
+    // row of op(B) (op N, or op T with ldb 1); returns false otherwise.
+    static bool outer_product(const Args& g) {
+        using E = Elementwise<T, Arch>;
+        if (g.tb == Trans::T && g.ldb != 1) return false;
+        const std::ptrdiff_t a_step = g.ta == Trans::N ? g.lda : 1;  // op(A)(i, 0) = A[i * a_step]
+        const V vbeta = L::splat(g.beta);
+        auto rows = [&](int lo, int hi) {
+            for (int i = lo; i < hi; ++i) {
+                T* c = g.C + std::ptrdiff_t(i) * g.ldc;
+                const V s = L::splat(g.alpha * g.A[i * a_step]);
+                if (g.beta == T(0)) {
+                    E::map_range(0, std::size_t(g.N), [&](V b) { return s * b; }, c, g.B);
+                } else if (g.beta == T(1)) {
+                    E::map_range(0, std::size_t(g.N), [&](V b, V cv) { return madd(s, b, cv); }, c, g.B, c);
+                } else {
+                    E::map_range(0, std::size_t(g.N), [&](V b, V cv) { return madd(s, b, vbeta * cv); }, c, g.B, c);
+                }
+            }
+        };
+        // Each row is computed alone, so splitting the rows keeps results thread-independent.
+        const int threads = std::min({num_threads(), g.M, std::max(1, int(double(g.M) * g.N / 65536))});
+        if (threads == 1) {
+            rows(0, g.M);
+        } else {
+            auto task = [&](int t) { rows(g.M * t / threads, g.M * (t + 1) / threads); };
+            parallel_for(threads, task);
+        }
+        return true;
+    }
+
     static bool matrix_vector(const Args& g) {
         using E = Elementwise<T, Arch>;
         const std::ptrdiff_t b_step = g.tb == Trans::N ? g.ldb : 1;  // op(B)(k, 0) = B[k * b_step]
@@ -279,6 +318,7 @@ struct Gemm {
         if (M <= 0 || N <= 0) return;
         if (K <= 0 || alpha == T(0)) return scale_c(g);
         if (N == 1 && matrix_vector(g)) return;
+        if (K == 1 && outer_product(g)) return;
 
         // Below ~2 MFLOP a second thread costs more than it saves.
         const double flops = 2.0 * M * N * K;

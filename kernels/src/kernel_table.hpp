@@ -37,7 +37,7 @@ struct KernelTable {
     T (*dot)(std::size_t, const T*, const T*);
     T (*max)(std::size_t, const T*);
     void (*row_sums)(std::size_t, std::size_t, const T*, std::size_t, T*);
-    void (*col_sums)(std::size_t, std::size_t, const T*, std::size_t, T*);
+    void (*col_sums)(std::size_t, std::size_t, const T*, std::size_t, T*, T);
     void (*row_logsumexp)(std::size_t, std::size_t, const T*, std::size_t, T*);
 };
 

@@ -618,9 +618,26 @@ TEMPLATE_TEST_CASE("row_sums and col_sums are exact on dyadic data", "[elementwi
                 rows[r] += values[r * s.cols + c];
                 cols[c] += values[r * s.cols + c];
             }
+        const auto col_sums = [](std::size_t r, std::size_t c, const T* A, std::size_t ld, T* out) { hyda::col_sums(r, c, A, ld, out); };
+        // out = beta * out + column sums, from out[j] = j / 4 (NaN for beta == 0: never read).
+        std::vector<R> start(s.cols), expect_half(s.cols), expect_one(s.cols);
+        for (std::size_t c = 0; c < s.cols; ++c) {
+            start[c] = R(c) / 4;
+            expect_half[c] = start[c] / 2 + cols[c];
+            expect_one[c] = start[c] + cols[c];
+        }
+        auto col_sums_from = [&](T first, T beta) {
+            std::vector<T> out(s.cols, first);
+            if (first == T(0)) std::copy(start.begin(), start.end(), out.begin());
+            hyda::col_sums(s.rows, s.cols, a.data(), s.ld, out.data(), beta);
+            return out;
+        };
         for_each_arch([&](hyda::Arch) {
             CHECK(mismatch(call_matrix(hyda::row_sums<T>, s, a, s.rows), rows, rows, 0) == "");
-            CHECK(mismatch(call_matrix(hyda::col_sums<T>, s, a, s.cols), cols, cols, 0) == "");
+            CHECK(mismatch(call_matrix(col_sums, s, a, s.cols), cols, cols, 0) == "");
+            CHECK(mismatch(col_sums_from(std::numeric_limits<T>::quiet_NaN(), T(0)), cols, cols, 0) == "");
+            CHECK(mismatch(col_sums_from(T(0), T(0.5)), expect_half, expect_half, 0) == "");
+            CHECK(mismatch(col_sums_from(T(0), T(1)), expect_one, expect_one, 0) == "");
         });
     }
 }
@@ -726,7 +743,7 @@ TEMPLATE_TEST_CASE("results are bitwise identical on 1 and 2 threads", "[element
         };
     };
     runs.emplace_back("row_sums", on_matrix(hyda::row_sums<T>, s.rows));
-    runs.emplace_back("col_sums", on_matrix(hyda::col_sums<T>, s.cols));
+    runs.emplace_back("col_sums", on_matrix([](std::size_t r, std::size_t c, const T* A, std::size_t ld, T* out) { hyda::col_sums(r, c, A, ld, out); }, s.cols));
     runs.emplace_back("row_logsumexp", on_matrix(hyda::row_logsumexp<T>, s.rows));
 
     for_each_arch([&](hyda::Arch) {

@@ -146,6 +146,10 @@ std::vector<Case> block_boundary_cases() {
             cases.push_back({ta, tb, 300, 1, 200, 0, 0, 0, 1.0, 0.0});    // one column: matrix-vector paths
             cases.push_back({ta, tb, 77, 1, 129, 3, 2, 0, -2.0, 0.5});
             cases.push_back({ta, tb, 77, 1, 129, 0, 0, 4, 0.5, 1.0});     // C column strided
+            cases.push_back({ta, tb, 300, 301, 1, 0, 0, 0, 1.0, 0.0});    // one inner column: rank-1 path, 2 threads
+            cases.push_back({ta, tb, 57, 90, 1, 2, 3, 1, -0.5, 0.5});     // op T with ldb > 1: blocked path
+            cases.push_back({ta, tb, 31, 40, 1, 0, 0, 0, 2.0, 1.0});
+            if (ta == Trans::T) cases.push_back({ta, tb, 260, 520, 1010, 0, 0, 0, 1.0, 0.0});  // A^T rows span 1 MiB: A packed
         }
     }
     return cases;

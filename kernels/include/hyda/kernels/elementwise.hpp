@@ -44,10 +44,11 @@ template <class T> T dot(std::size_t n, const T* x, const T* y);
 template <class T> T max(std::size_t n, const T* x);
 
 // Reductions of a row-major matrix (rows x cols, row stride ld), overwriting out:
-// row_sums: out[i] = sum_j A[i][j]; col_sums: out[j] = sum_i A[i][j];
-// row_logsumexp: out[i] = log sum_j exp(A[i][j]) (stable for any finite inputs).
+// row_sums: out[i] = sum_j A[i][j]; col_sums: out[j] = beta * out[j] + sum_i A[i][j]
+// (beta == 0 does not read out); row_logsumexp: out[i] = log sum_j exp(A[i][j]) (stable
+// for any finite inputs).
 template <class T> void row_sums(std::size_t rows, std::size_t cols, const T* A, std::size_t ld, T* out);
-template <class T> void col_sums(std::size_t rows, std::size_t cols, const T* A, std::size_t ld, T* out);
+template <class T> void col_sums(std::size_t rows, std::size_t cols, const T* A, std::size_t ld, T* out, T beta = T(0));
 template <class T> void row_logsumexp(std::size_t rows, std::size_t cols, const T* A, std::size_t ld, T* out);
 
 }  // namespace hyda
