@@ -164,9 +164,17 @@ struct Gemm {
                 const T* src = g.A + std::ptrdiff_t(ic + ip) * g.lda + pc;
                 for (int p = 0; p < kc; ++p, dst += mr)
                     for (int i = 0; i < mr; ++i) dst[i] = src[std::ptrdiff_t(i) * g.lda + p];
-            } else {  // op(A)(i, k) = A[k * lda + i]
+            } else {  // op(A)(i, k) = A[k * lda + i]: mr contiguous elements per k
                 const T* src = g.A + std::ptrdiff_t(pc) * g.lda + ic + ip;
-                for (int p = 0; p < kc; ++p) std::copy(src + std::ptrdiff_t(p) * g.lda, src + std::ptrdiff_t(p) * g.lda + mr, dst + p * mr);
+                const std::ptrdiff_t lda = g.lda;
+                if (mr == MR) {  // a fixed-length copy the compiler turns into vector moves
+                    for (int p = 0; p < kc; ++p, src += lda, dst += MR)
+#pragma GCC unroll 32
+                        for (int i = 0; i < MR; ++i) dst[i] = src[i];
+                } else {
+                    for (int p = 0; p < kc; ++p, src += lda, dst += mr)
+                        for (int i = 0; i < mr; ++i) dst[i] = src[i];
+                }
             }
         }
     }
