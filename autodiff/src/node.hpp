@@ -21,6 +21,9 @@ struct Node {
     int in[3] = {-1, -1, -1};
     bool requires_grad = false;  // depends on a parameter
     bool is_loss = false;        // a loss function: accepts per-sample seeds
+    // An elementwise op whose backward may write its input's adjoint over its own
+    // (dx and dy aliased element for element).
+    bool backward_in_place = false;
     T* value = nullptr;          // forward value, rows x cols
     Parameter<T>* param = nullptr;
 
@@ -34,6 +37,9 @@ struct Node {
     std::uint64_t reach = 0;    // losses whose gradient flows through this node
     std::uint64_t touched = 0;  // losses whose adjoint slot has been written
     T* adj = nullptr;           // popcount(reach) slots of rows x cols
+    int consumers = 0;          // ops sending this node a gradient (a loss's seed counts)
+    int consumer = -1;          // the last of them
+    bool adj_taken = false;     // an input took over adj, so the backward overwrote it
     const T* const* sample_seeds = nullptr;  // per loss: per-sample seed or nullptr
 
     std::size_t size() const { return std::size_t(rows) * std::size_t(cols); }

@@ -166,6 +166,7 @@ Var<T> activation(const char* name, Act act, Var<T> x, T slope = T(0)) {
     Node<T> n = detail::make_node<T>(name, X.rows, X.cols, &Activation<T>::backward, {x.id});
     n.i0 = int(act);
     n.scalar = slope;
+    n.backward_in_place = true;
     Var<T> y = tape.record(std::move(n));
     const Node<T>& Y = tape.node(y);
     switch (act) {

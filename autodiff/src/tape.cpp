@@ -147,7 +147,10 @@ void Tape<T>::sweep(std::span<const Var<T>> losses, std::span<const T* const> se
                                     std::to_string(K) + " losses");
     }
     auto& nodes = impl_->nodes;
-    for (Node<T>& n : nodes) n.reach = n.touched = 0, n.adj = nullptr, n.sample_seeds = nullptr;
+    for (Node<T>& n : nodes) {
+        n.reach = n.touched = 0, n.adj = nullptr, n.sample_seeds = nullptr;
+        n.consumers = 0, n.consumer = -1, n.adj_taken = false;
+    }
 
     for (int k = 0; k < K; ++k) {
         Node<T>& L = node(losses[k]);
@@ -160,6 +163,7 @@ void Tape<T>::sweep(std::span<const Var<T>> losses, std::span<const T* const> se
                                         std::to_string(k) + " is " + describe(L.name, losses[k].id, 1, 1));
         }
         L.reach |= std::uint64_t(1) << k;
+        ++L.consumers;
     }
 
     // Which losses reach each node, in one backward pass over the recording.
@@ -168,17 +172,28 @@ void Tape<T>::sweep(std::span<const Var<T>> losses, std::span<const T* const> se
         if (n.reach == 0 || !n.requires_grad) continue;
         for (int i = 0; i < 3 && n.in[i] >= 0; ++i) {
             Node<T>& in = nodes[std::size_t(n.in[i])];
-            if (in.requires_grad) in.reach |= n.reach;
+            if (in.requires_grad) in.reach |= n.reach, ++in.consumers, in.consumer = int(id);
         }
     }
 
-    // Adjoint storage: one slot per reaching loss; parameters write their own buffers.
-    for (Node<T>& n : nodes) {
+    // Adjoint storage: one slot per reaching loss; parameters write their own buffers. A
+    // node whose one consumer works in place (an activation) shares that consumer's
+    // buffer: it has the same losses, so the same slots, and the consumer's backward turns
+    // dL/dy into dL/dx there, sparing a buffer and a pass over fresh memory. Consumers
+    // come later on the tape, so they are allocated first.
+    for (std::size_t id = nodes.size(); id-- > 0;) {
+        Node<T>& n = nodes[id];
         if (n.param != nullptr) {
             n.adj = multi ? n.param->prepare_task_grads(n.reach) : n.param->grad().data();
             if (!multi && n.reach == 0) std::memset(n.adj, 0, sizeof(T) * n.size());
         } else if (n.reach != 0 && n.requires_grad) {
-            n.adj = scratch(std::size_t(std::popcount(n.reach)) * n.size());
+            Node<T>* c = n.consumers == 1 && n.consumer >= 0 ? &nodes[std::size_t(n.consumer)] : nullptr;
+            if (c != nullptr && c->backward_in_place) {
+                n.adj = c->adj;
+                c->adj_taken = true;
+            } else {
+                n.adj = scratch(std::size_t(std::popcount(n.reach)) * n.size());
+            }
         }
     }
 
@@ -259,6 +274,10 @@ template <class T>
 const T* Tape<T>::adjoint(Var<T> v, int k) const {
     const Node<T>& n = node(v);
     if (k < 0 || k >= 64) throw std::invalid_argument("adjoint: loss index " + std::to_string(k) + " out of range");
+    if (n.adj_taken) {
+        throw std::logic_error("adjoint: the sweep overwrote the adjoint of " + describe(n.name, v.id, n.rows, n.cols) +
+                               " in place with its input's (an activation passes its buffer on): read its input's adjoint");
+    }
     const std::uint64_t bit = std::uint64_t(1) << k;
     // A slot no op wrote to (a node the sweep skipped) holds no value: its adjoint is zero.
     if ((n.touched & bit) == 0) return nullptr;

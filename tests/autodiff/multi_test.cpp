@@ -564,6 +564,8 @@ TEMPLATE_TEST_CASE("Tape::adjoint reads a node's adjoint per loss after a sweep"
     CHECK(tape.adjoint(x, 0) == nullptr);       // an input needs no gradient
     CHECK(tape.adjoint(out0, 1) == nullptr);    // head 0 is not reached by loss 1
     CHECK(tape.adjoint(out0, 0) != nullptr);
+    // z has one consumer, relu, which passed its buffer on to z: h's adjoint is gone.
+    CHECK_THROWS_AS(tape.adjoint(h, 0), std::logic_error);
 
     // A zero per-sample seed removes that sample's row from the adjoint of loss 1 only.
     std::vector<T> seed(std::size_t(B), T(1));

@@ -230,6 +230,27 @@ TEST_CASE("activations: forward against std references, gradients away from kink
     }
 }
 
+TEST_CASE("activations pass their adjoint buffer on to a single-consumer input", "[ops]") {
+    // z's only consumer is an activation chain, each link writing its input's adjoint over
+    // its own; w feeds gelu and mul, so gelu must keep its own buffer.
+    P x("x", 4, 9);
+    fill_away_from_zero(x.value(), 67, 0.2, 1.5);
+    auto f = [&](Tape<double>& t) {
+        const V z = t.param(x) * t.param(x);
+        const V chain = sigmoid(hyda::ad::tanh(leaky_relu(z - t.param(x), 0.1)));
+        const V w = t.param(x) + t.param(x);
+        return project(chain + gelu(w) * w);
+    };
+    check_gradients(f, {&x});
+    Tape<double> tape;
+    const V z = tape.param(x) * tape.param(x);
+    const V h = relu(z);
+    const V y = project(h);
+    tape.backward(y);
+    CHECK(tape.adjoint(z, 0) != nullptr);
+    CHECK_THROWS_AS(tape.adjoint(h, 0), std::logic_error);
+}
+
 TEST_CASE("sum and mean", "[ops]") {
     P x = make_param("x", 3, 5, 71);
     double total = 0;
