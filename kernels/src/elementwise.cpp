@@ -11,6 +11,7 @@ template <class T> void scale(std::size_t n, T a, const T* x, T* y) { kernels<T>
 template <class T> void add(std::size_t n, const T* x, const T* y, T* z) { kernels<T>().add(n, x, y, z); }
 template <class T> void sub(std::size_t n, const T* x, const T* y, T* z) { kernels<T>().sub(n, x, y, z); }
 template <class T> void mul(std::size_t n, const T* x, const T* y, T* z) { kernels<T>().mul(n, x, y, z); }
+template <class T> void sub_mul(std::size_t n, const T* x, const T* y, const T* w, T* z) { kernels<T>().sub_mul(n, x, y, w, z); }
 template <class T> void div(std::size_t n, const T* x, const T* y, T* z) { kernels<T>().div(n, x, y, z); }
 
 template <class T> void exp(std::size_t n, const T* x, T* y) { kernels<T>().exp(n, x, y); }
@@ -50,6 +51,7 @@ template <class T> void row_logsumexp(std::size_t rows, std::size_t cols, const 
     template void add<T>(std::size_t, const T*, const T*, T*);                                  \
     template void sub<T>(std::size_t, const T*, const T*, T*);                                  \
     template void mul<T>(std::size_t, const T*, const T*, T*);                                  \
+    template void sub_mul<T>(std::size_t, const T*, const T*, const T*, T*);                    \
     template void div<T>(std::size_t, const T*, const T*, T*);                                  \
     template void exp<T>(std::size_t, const T*, T*);                                            \
     template void log<T>(std::size_t, const T*, T*);                                            \

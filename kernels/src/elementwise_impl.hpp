@@ -62,6 +62,9 @@ struct Elementwise {
     static void sub(std::size_t n, const T* x, const T* y, T* z) { map(n, [](V a, V b) { return a - b; }, z, x, y); }
     static void mul(std::size_t n, const T* x, const T* y, T* z) { map(n, [](V a, V b) { return a * b; }, z, x, y); }
     static void div(std::size_t n, const T* x, const T* y, T* z) { map(n, [](V a, V b) { return a / b; }, z, x, y); }
+    static void sub_mul(std::size_t n, const T* x, const T* y, const T* w, T* z) {
+        map(n, [](V a, V b, V c) { return madd(-b, c, a); }, z, x, y, w);
+    }
 
     static void exp(std::size_t n, const T* x, T* y) { map(n, [](V v) { return vexp(v); }, y, x); }
     static void log(std::size_t n, const T* x, T* y) { map(n, [](V v) { return vlog(v); }, y, x); }

@@ -16,6 +16,7 @@ struct KernelTable {
     void (*add)(std::size_t, const T*, const T*, T*);
     void (*sub)(std::size_t, const T*, const T*, T*);
     void (*mul)(std::size_t, const T*, const T*, T*);
+    void (*sub_mul)(std::size_t, const T*, const T*, const T*, T*);
     void (*div)(std::size_t, const T*, const T*, T*);
 
     void (*exp)(std::size_t, const T*, T*);

@@ -17,6 +17,7 @@ KernelTable<T> make_table() {
     t.add = &E::add;
     t.sub = &E::sub;
     t.mul = &E::mul;
+    t.sub_mul = &E::sub_mul;
     t.div = &E::div;
     t.exp = &E::exp;
     t.log = &E::log;

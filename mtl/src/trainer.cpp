@@ -180,8 +180,7 @@ struct Trainer<T>::State {
                 at = 0;
                 for (std::size_t i = 0; i < shared; ++i) {  // theta' = theta - P g_k
                     const std::size_t n = ps[i]->size();
-                    hyda::mul(n, precond.data() + at, ps[i]->task_grad(k), scaled.data());
-                    hyda::sub(n, backup.data() + at, scaled.data(), ps[i]->value().data());
+                    hyda::sub_mul(n, backup.data() + at, precond.data() + at, ps[i]->task_grad(k), ps[i]->value().data());
                     at += n;
                 }
                 gains[std::size_t(k)] = before - main_loss(B_gain);

@@ -690,6 +690,28 @@ TEMPLATE_TEST_CASE("row_logsumexp matches its reference and is stable", "[elemen
     });
 }
 
+TEMPLATE_TEST_CASE("sub_mul: z = x - y * w, fused or not", "[elementwise]", float, double) {
+    using T = TestType;
+    std::mt19937 gen(37);
+    for (std::size_t n : kSizes) {
+        INFO("n = " << n);
+        const std::vector<T> x = uniform<T>(-10, 10, n, gen), y = uniform<T>(-10, 10, n, gen), w = uniform<T>(-10, 10, n, gen);
+        std::vector<R> want(n), scale(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            want[i] = R(x[i]) - R(y[i]) * R(w[i]);
+            scale[i] = std::fabs(R(y[i]) * R(w[i])) + std::fabs(R(x[i]));
+        }
+        for_each_config(n, [&] {
+            std::vector<T> z(n, T(-777));
+            hyda::sub_mul(n, x.data(), y.data(), w.data(), z.data());
+            CHECK(mismatch(z, want, scale, 1, {&x, &y, &w}) == "");
+            std::vector<T> in_place = x;  // z aliasing x
+            hyda::sub_mul(n, in_place.data(), y.data(), w.data(), in_place.data());
+            CHECK(mismatch(in_place, want, scale, 1, {&x, &y, &w}) == "");
+        });
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Thread-count independence: every kernel gives the same bits on 1 and 2 threads.
 
@@ -730,6 +752,11 @@ TEMPLATE_TEST_CASE("results are bitwise identical on 1 and 2 threads", "[element
     runs.emplace_back("axpy", [&] {
         std::vector<T> out = y;
         hyda::axpy(n, kAlpha<T>, x.data(), out.data());
+        return out;
+    });
+    runs.emplace_back("sub_mul", [&] {
+        std::vector<T> out(n);
+        hyda::sub_mul(n, x.data(), y.data(), pos.data(), out.data());
         return out;
     });
     runs.emplace_back("sum", [&] { return std::vector<T>{hyda::sum(n, x.data())}; });

@@ -18,6 +18,8 @@ template <class T> void add(std::size_t n, const T* x, const T* y, T* z);
 template <class T> void sub(std::size_t n, const T* x, const T* y, T* z);
 template <class T> void mul(std::size_t n, const T* x, const T* y, T* z);
 template <class T> void div(std::size_t n, const T* x, const T* y, T* z);
+// z = x - y * w (one fused multiply-add where the path has FMA): a preconditioned step
+template <class T> void sub_mul(std::size_t n, const T* x, const T* y, const T* w, T* z);
 
 // y = f(x)
 template <class T> void exp(std::size_t n, const T* x, T* y);
