@@ -1,7 +1,6 @@
 // matmul and linear: forward and backward. In a backward run of S slots, the input
 // gradient dX = dY W^T of all S losses is one GEMM over the S stacked adjoints (S times
 // the rows); each weight gradient dW_s = X^T dY_s is its own GEMM.
-#include <cstring>
 
 #include "hyda/autodiff/ops.hpp"
 #include "hyda/kernels/elementwise.hpp"
@@ -112,9 +111,7 @@ Var<T> linear(Var<T> x, Var<T> W, Var<T> b) {
     const T* wv = Wn.value;
     const T* bv = bn.value;
     Var<T> y = tape.record(detail::make_node<T>("linear", B, out, &Linear<T>::backward, {x.id, W.id, b.id}));
-    T* yv = tape.node(y).value;
-    for (int r = 0; r < B; ++r) std::memcpy(yv + std::size_t(r) * out, bv, sizeof(T) * out);
-    gemm(Trans::N, Trans::N, B, out, in, T(1), xv, in, wv, out, T(1), yv, out);
+    gemm(Trans::N, Trans::N, B, out, in, T(1), xv, in, wv, out, T(0), tape.node(y).value, out, bv);
     return y;
 }
 

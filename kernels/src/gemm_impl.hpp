@@ -67,14 +67,16 @@ struct Gemm {
         T beta;
         T* C;
         int ldc;
+        const T* bias;  // N elements added to every row, or nullptr
     };
 
-    // C tile (rows x NR) = alpha * a * b + beta * C, a: rows x kc, b: packed kc x NR.
+    // C tile (rows x NR) = alpha * a * b + beta * C (+ bias, NR elements, if not nullptr),
+    // a: rows x kc, b: packed kc x NR.
     // With kUnitRowStride, a(i, p) = a[i + p * step] (packed A, or A^T in place),
     // otherwise a(i, p) = a[i * step + p] (A in place).
     template <int rows, bool kUnitRowStride>
     static void microkernel(int kc, const T* a, std::ptrdiff_t step, const T* b, T alpha, T beta,
-                            T* c, std::ptrdiff_t ldc) {
+                            T* c, std::ptrdiff_t ldc, const T* bias) {
         V acc[rows][NV];
 #pragma GCC unroll 32
         for (int i = 0; i < rows; ++i)
@@ -99,23 +101,26 @@ struct Gemm {
 
         const V va = L::splat(alpha);
         const V vb = L::splat(beta);
+        V add[NV];
+#pragma GCC unroll 8
+        for (int j = 0; j < NV; ++j) add[j] = bias == nullptr ? L::splat(T(0)) : L::load(bias + j * W);
 #pragma GCC unroll 32
         for (int i = 0; i < rows; ++i) {
 #pragma GCC unroll 8
             for (int j = 0; j < NV; ++j) {
                 T* cij = c + i * ldc + j * W;
                 if (beta == T(0)) {
-                    L::store(cij, va * acc[i][j]);
+                    L::store(cij, madd(va, acc[i][j], add[j]));
                 } else if (beta == T(1)) {
-                    L::store(cij, madd(va, acc[i][j], L::load(cij)));
+                    L::store(cij, madd(va, acc[i][j], L::load(cij) + add[j]));
                 } else {
-                    L::store(cij, madd(va, acc[i][j], vb * L::load(cij)));
+                    L::store(cij, madd(va, acc[i][j], madd(vb, L::load(cij), add[j])));
                 }
             }
         }
     }
 
-    using Microkernel = void (*)(int, const T*, std::ptrdiff_t, const T*, T, T, T*, std::ptrdiff_t);
+    using Microkernel = void (*)(int, const T*, std::ptrdiff_t, const T*, T, T, T*, std::ptrdiff_t, const T*);
 
     template <bool kUnitRowStride, std::size_t... rows>
     static constexpr std::array<Microkernel, MR + 1> make_microkernels(std::index_sequence<rows...>) {
@@ -191,12 +196,20 @@ struct Gemm {
         return std::size_t(k_block(g)) * std::size_t(g.lda) * sizeof(T) >= (std::size_t(1) << 20) && g.N >= 16 * NR;
     }
 
-    // Runs the tiles of one (ic, pc, jc) block: C[ic:ic+mc, jc:jc+nc] += A-block * B-block.
+    // Runs the tiles of one (ic, pc, jc) block: C[ic:ic+mc, jc:jc+nc] += A-block * B-block,
+    // with beta and the bias (or nullptr) applied by the first K block.
     static void macro_kernel(const Args& g, int ic, int mc, int pc, int kc, int jc, int nc,
-                             const T* ap, const T* bp, T beta) {
+                             const T* ap, const T* bp, T beta, const T* bias) {
         alignas(64) T scratch[MR * NR];
+        alignas(64) T bias_tail[NR];
         for (int jr = 0; jr < nc; jr += NR) {
             const int nr = std::min(NR, nc - jr);
+            const T* bias_r = bias == nullptr ? nullptr : bias + jc + jr;
+            if (bias_r != nullptr && nr < NR) {  // the kernel reads NR elements
+                std::copy(bias_r, bias_r + nr, bias_tail);
+                std::fill(bias_tail + nr, bias_tail + NR, T(0));
+                bias_r = bias_tail;
+            }
             const T* b = bp + std::ptrdiff_t(jr) * kc;
             for (int ir = 0, mr; ir < mc; ir += mr) {
                 mr = tile_rows(mc - ir);
@@ -212,12 +225,12 @@ struct Gemm {
                 }
                 T* c = g.C + std::ptrdiff_t(ic + ir) * g.ldc + jc + jr;
                 if (nr == NR) {
-                    kernel(kc, a, step, b, g.alpha, beta, c, g.ldc);
+                    kernel(kc, a, step, b, g.alpha, beta, c, g.ldc, bias_r);
                 } else {
                     for (int i = 0; i < mr; ++i) {
                         if (beta != T(0)) std::copy(c + std::ptrdiff_t(i) * g.ldc, c + std::ptrdiff_t(i) * g.ldc + nr, scratch + i * NR);
                     }
-                    kernel(kc, a, step, b, g.alpha, beta, scratch, NR);
+                    kernel(kc, a, step, b, g.alpha, beta, scratch, NR, bias_r);
                     for (int i = 0; i < mr; ++i) std::copy(scratch + i * NR, scratch + i * NR + nr, c + std::ptrdiff_t(i) * g.ldc);
                 }
             }
@@ -243,27 +256,24 @@ struct Gemm {
                 const int kc = std::min(kc_max, g.K - pc);
                 pack_b(g, pc, kc, jc, nc, bp);
                 const T beta = pc == 0 ? g.beta : T(1);
+                const T* bias = pc == 0 ? g.bias : nullptr;
                 for (int ic = m0; ic < m1; ic += MC) {
                     const int mc = std::min(MC, m1 - ic);
                     if (pack_a_block) pack_a(g, ic, mc, pc, kc, ap);
-                    macro_kernel(g, ic, mc, pc, kc, jc, nc, pack_a_block ? ap : nullptr, bp, beta);
+                    macro_kernel(g, ic, mc, pc, kc, jc, nc, pack_a_block ? ap : nullptr, bp, beta, bias);
                 }
             }
         }
     }
 
-    // C = beta * C, for alpha == 0 or K == 0 (beta == 0 writes zeros, ignoring NaN).
+    // C = beta * C + bias, for alpha == 0 or K == 0 (beta == 0 ignores NaN in C).
     static void scale_c(const Args& g) {
         for (int i = 0; i < g.M; ++i) {
             T* c = g.C + std::ptrdiff_t(i) * g.ldc;
-            for (int j = 0; j < g.N; ++j) c[j] = g.beta == T(0) ? T(0) : g.beta * c[j];
+            for (int j = 0; j < g.N; ++j) c[j] = (g.beta == T(0) ? T(0) : g.beta * c[j]) + (g.bias ? g.bias[j] : T(0));
         }
     }
 
-    // A single output column is a matrix-vector product: the blocked path would fill
-    // NR - 1 columns of each tile with padding. Rows of A in place: one dot product per
-    // element; A transposed with a contiguous C: one axpy per row of the stored A.
-    // Returns false for the layouts it does not cover.
     // A single inner column (K == 1) is a rank-1 update, C = alpha a b^T + beta C: one
     // scaled row of op(B) per row of C, without padding or packing. Covers a contiguous
     // row of op(B) (op N, or op T with ldb 1); returns false otherwise.
@@ -296,6 +306,11 @@ struct Gemm {
         return true;
     }
 
+    // A single output column is a matrix-vector product: the blocked path would fill
+    // NR - 1 columns of each tile with padding. Rows of A in place: one dot product per
+    // element; A transposed with a contiguous C: one axpy per row of the stored A.
+    // Returns false for the layouts it does not cover. Neither this nor outer_product
+    // adds the bias: add_bias does, after them.
     static bool matrix_vector(const Args& g) {
         using E = Elementwise<T, Arch>;
         const std::ptrdiff_t b_step = g.tb == Trans::N ? g.ldb : 1;  // op(B)(k, 0) = B[k * b_step]
@@ -320,13 +335,20 @@ struct Gemm {
         return false;
     }
 
+    static void add_bias(const Args& g) {
+        if (g.bias == nullptr) return;
+        for (int i = 0; i < g.M; ++i) {
+            T* c = g.C + std::ptrdiff_t(i) * g.ldc;
+            Elementwise<T, Arch>::map_range(0, std::size_t(g.N), [](V x, V b) { return x + b; }, c, c, g.bias);
+        }
+    }
+
     static void gemm(Trans ta, Trans tb, int M, int N, int K, T alpha, const T* A, int lda,
-                     const T* B, int ldb, T beta, T* C, int ldc) {
-        const Args g{ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc};
+                     const T* B, int ldb, T beta, T* C, int ldc, const T* bias) {
+        const Args g{ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bias};
         if (M <= 0 || N <= 0) return;
         if (K <= 0 || alpha == T(0)) return scale_c(g);
-        if (N == 1 && matrix_vector(g)) return;
-        if (K == 1 && outer_product(g)) return;
+        if ((N == 1 && matrix_vector(g)) || (K == 1 && outer_product(g))) return add_bias(g);
 
         // Below ~2 MFLOP a second thread costs more than it saves.
         const double flops = 2.0 * M * N * K;

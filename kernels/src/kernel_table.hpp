@@ -9,7 +9,7 @@ namespace hyda::detail {
 
 template <class T>
 struct KernelTable {
-    void (*gemm)(Trans, Trans, int, int, int, T, const T*, int, const T*, int, T, T*, int);
+    void (*gemm)(Trans, Trans, int, int, int, T, const T*, int, const T*, int, T, T*, int, const T*);
 
     void (*axpy)(std::size_t, T, const T*, T*);
     void (*scale)(std::size_t, T, const T*, T*);

@@ -21,11 +21,13 @@ struct Case {
     int M, N, K;
     int pad_a, pad_b, pad_c;  // extra leading-dimension elements
     double alpha, beta;
+    bool bias = false;  // a bias row added to every row of C
 
     std::string describe() const {
         std::ostringstream s;
         s << (ta == Trans::N ? 'N' : 'T') << (tb == Trans::N ? 'N' : 'T') << " M=" << M << " N=" << N << " K=" << K
-          << " pads=" << pad_a << "," << pad_b << "," << pad_c << " alpha=" << alpha << " beta=" << beta;
+          << " pads=" << pad_a << "," << pad_b << "," << pad_c << " alpha=" << alpha << " beta=" << beta
+          << (bias ? " bias" : "");
         return s.str();
     }
 };
@@ -34,7 +36,7 @@ template <class T>
 struct Problem {
     Case c;
     int lda, ldb, ldc;
-    std::vector<T> A, B, C0;
+    std::vector<T> A, B, C0, bias;  // bias: empty, or N elements
     std::vector<double> expected, bound;  // reference and its error bound, per element of C
 
     Problem(const Case& cs, std::mt19937& rng) : c(cs) {
@@ -50,6 +52,10 @@ struct Problem {
         for (auto& x : A) x = dist(rng);
         for (auto& x : B) x = dist(rng);
         for (auto& x : C0) x = dist(rng);
+        if (c.bias) {
+            bias.resize(std::size_t(c.N));
+            for (auto& x : bias) x = dist(rng);
+        }
 
         // Naive triple loop in double; the bound is the classic (K + 2) u sum |terms|,
         // with u the unit round-off of T, doubled for margin.
@@ -66,16 +72,17 @@ struct Problem {
                     mag += std::abs(a * b);
                 }
                 const double cij = C0[std::size_t(i) * ldc + j];
-                const double beta_term = c.beta == 0 ? 0.0 : c.beta * cij;
-                expected[std::size_t(i) * c.N + j] = c.alpha * acc + beta_term;
-                bound[std::size_t(i) * c.N + j] = (c.K + 2) * u * (std::abs(c.alpha) * mag + std::abs(beta_term)) + 1e-300;
+                const double beta_term = c.beta == 0 ? 0.0 : c.beta * cij, bias_term = c.bias ? double(bias[std::size_t(j)]) : 0.0;
+                expected[std::size_t(i) * c.N + j] = c.alpha * acc + beta_term + bias_term;
+                bound[std::size_t(i) * c.N + j] = (c.K + 2) * u * (std::abs(c.alpha) * mag + std::abs(beta_term) + std::abs(bias_term)) + 1e-300;
             }
         }
     }
 
     std::vector<T> run() const {
         std::vector<T> C = C0;
-        hyda::gemm(c.ta, c.tb, c.M, c.N, c.K, T(c.alpha), A.data(), lda, B.data(), ldb, T(c.beta), C.data(), ldc);
+        hyda::gemm(c.ta, c.tb, c.M, c.N, c.K, T(c.alpha), A.data(), lda, B.data(), ldb, T(c.beta), C.data(), ldc,
+                   c.bias ? bias.data() : nullptr);
         return C;
     }
 
@@ -124,6 +131,7 @@ std::vector<Case> random_cases(int count, unsigned seed) {
         c.pad_c = rng() % 3 == 0 ? int(rng() % 9) : 0;
         c.alpha = pick(alphas);
         c.beta = pick(betas);
+        c.bias = rng() % 3 == 0;
         cases.push_back(c);
     }
     return cases;
@@ -149,6 +157,9 @@ std::vector<Case> block_boundary_cases() {
             cases.push_back({ta, tb, 300, 301, 1, 0, 0, 0, 1.0, 0.0});    // one inner column: rank-1 path, 2 threads
             cases.push_back({ta, tb, 57, 90, 1, 2, 3, 1, -0.5, 0.5});     // op T with ldb > 1: blocked path
             cases.push_back({ta, tb, 31, 40, 1, 0, 0, 0, 2.0, 1.0});
+            cases.push_back({ta, tb, 169, 67, 1100, 0, 3, 1, 1.0, 0.0, true});  // bias: added once, over two K blocks
+            cases.push_back({ta, tb, 300, 1, 200, 0, 0, 0, 1.0, 0.5, true});    // bias on the matrix-vector paths
+            cases.push_back({ta, tb, 300, 301, 1, 0, 0, 0, -1.0, 0.0, true});   // and the rank-1 path
             if (ta == Trans::T) cases.push_back({ta, tb, 260, 520, 1010, 0, 0, 0, 1.0, 0.0});  // A^T rows span 1 MiB: A packed
         }
     }
@@ -205,6 +216,11 @@ TEMPLATE_TEST_CASE("gemm with alpha == 0 or K == 0 never reads A or B", "[gemm]"
         std::fill(C.begin(), C.end(), nan);
         hyda::gemm(Trans::N, Trans::N, M, N, K, T(0), A.data(), K, B.data(), N, T(0), C.data(), N);
         for (T x : C) REQUIRE(x == T(0));
+        std::vector<T> bias(N);
+        for (int j = 0; j < N; ++j) bias[std::size_t(j)] = T(j);
+        hyda::gemm(Trans::N, Trans::T, M, N, 0, T(1), nullptr, 0, nullptr, 0, T(0), C.data(), N, bias.data());
+        for (int i = 0; i < M; ++i)
+            for (int j = 0; j < N; ++j) REQUIRE(C[std::size_t(i * N + j)] == T(j));  // K == 0: C = beta C + bias
     });
 }
 
