@@ -339,7 +339,7 @@ struct Gemm {
         if (g.bias == nullptr) return;
         for (int i = 0; i < g.M; ++i) {
             T* c = g.C + std::ptrdiff_t(i) * g.ldc;
-            Elementwise<T, Arch>::map_range(0, std::size_t(g.N), [](V x, V b) { return x + b; }, c, c, g.bias);
+            for (int j = 0; j < g.N; ++j) c[j] += g.bias[j];  // N is often 1 here: a plain loop
         }
     }
 
