@@ -107,7 +107,8 @@ int main(int argc, char** argv) {
     // 256^3 NN is already among the squares.
     shapes.insert(shapes.end(), {{"NN", 256, 256, 64},   {"TN", 64, 256, 256},   {"NT", 256, 64, 256},
                                  {"TN", 256, 256, 256},  {"NT", 256, 256, 256},
-                                 {"NN", 1024, 512, 128}, {"TN", 128, 512, 1024}, {"NT", 1024, 128, 512}});
+                                 {"NN", 1024, 512, 128}, {"TN", 128, 512, 1024}, {"NT", 1024, 128, 512},
+                                 {"TN", 512, 512, 1024}, {"NT", 4096, 512, 512}});  // weight and input gradients of the large step
     for (int threads : {1, 2}) {
         for (const Shape& s : shapes) {
             for (bool use_hyda : {true, false}) {
