@@ -131,26 +131,32 @@ struct Gemm {
 
     // Packs op(B)[pc:pc+kc, jc:jc+nc] into NR-wide panels, zero-padded on the right.
     static void pack_b(const Args& g, int pc, int kc, int jc, int nc, T* bp) {
-        for (int jp = 0; jp < nc; jp += NR) {
+        if (g.tb == Trans::N) {
+            // Row by row: each source row is read front to back, writing one piece into
+            // every panel. Panel by panel would read kc rows ldb apart, and the hardware
+            // prefetchers stop at every 4 KiB page such a walk crosses.
+            const int full = nc / NR * NR;
+            for (int p = 0; p < kc; ++p) {
+                const T* src = g.B + std::ptrdiff_t(pc + p) * g.ldb + jc;
+                T* dst = bp + std::ptrdiff_t(p) * NR;
+                for (int jp = 0; jp < full; jp += NR, dst += std::ptrdiff_t(kc) * NR) {
+#pragma GCC unroll 8
+                    for (int j = 0; j < NV; ++j) L::store(dst + j * W, L::load(src + jp + j * W));
+                }
+                if (full < nc) {
+                    std::copy(src + full, src + nc, dst);
+                    std::fill(dst + (nc - full), dst + NR, T(0));
+                }
+            }
+            return;
+        }
+        for (int jp = 0; jp < nc; jp += NR) {  // op(B)(k, j) = B[j * ldb + k]: a transpose, written contiguously
             const int nr = std::min(NR, nc - jp);
             T* dst = bp + std::ptrdiff_t(jp) * kc;
-            if (g.tb == Trans::N) {
-                const T* src = g.B + std::ptrdiff_t(pc) * g.ldb + jc + jp;
-                for (int p = 0; p < kc; ++p, src += g.ldb, dst += NR) {
-                    if (nr == NR) {
-#pragma GCC unroll 8
-                        for (int j = 0; j < NV; ++j) L::store(dst + j * W, L::load(src + j * W));
-                    } else {
-                        std::copy(src, src + nr, dst);
-                        std::fill(dst + nr, dst + NR, T(0));
-                    }
-                }
-            } else {  // op(B)(k, j) = B[j * ldb + k]: a transpose, written contiguously
-                const T* src = g.B + std::ptrdiff_t(jc + jp) * g.ldb + pc;
-                for (int p = 0; p < kc; ++p, dst += NR) {
-                    for (int j = 0; j < nr; ++j) dst[j] = src[std::ptrdiff_t(j) * g.ldb + p];
-                    for (int j = nr; j < NR; ++j) dst[j] = T(0);
-                }
+            const T* src = g.B + std::ptrdiff_t(jc + jp) * g.ldb + pc;
+            for (int p = 0; p < kc; ++p, dst += NR) {
+                for (int j = 0; j < nr; ++j) dst[j] = src[std::ptrdiff_t(j) * g.ldb + p];
+                for (int j = nr; j < NR; ++j) dst[j] = T(0);
             }
         }
     }
@@ -172,10 +178,8 @@ struct Gemm {
             } else {  // op(A)(i, k) = A[k * lda + i]: mr contiguous elements per k
                 const T* src = g.A + std::ptrdiff_t(pc) * g.lda + ic + ip;
                 const std::ptrdiff_t lda = g.lda;
-                if (mr == MR) {  // a fixed-length copy the compiler turns into vector moves
-                    for (int p = 0; p < kc; ++p, src += lda, dst += MR)
-#pragma GCC unroll 32
-                        for (int i = 0; i < MR; ++i) dst[i] = src[i];
+                if (mr == MR) {  // a fixed-length copy, which the compiler inlines as vector moves
+                    for (int p = 0; p < kc; ++p, src += lda, dst += MR) std::memcpy(dst, src, sizeof(T) * MR);
                 } else {
                     for (int p = 0; p < kc; ++p, src += lda, dst += mr)
                         for (int i = 0; i < mr; ++i) dst[i] = src[i];
