@@ -112,8 +112,10 @@ struct Trainer<T>::State {
 
     // G += M M^T for the per-task gradients M [K x n] of one parameter: dot products over
     // chunks short enough that the K row pieces stay in L1 (a GEMM would pad the K x K
-    // result to a full register tile and pack M for nothing).
-    void add_gram(const ad::Parameter<T>& p, std::vector<double>& g) {
+    // result to a full register tile and pack M for nothing). Given a reference gradient
+    // ref and the optimizer's diagonal preconditioner P of the parameter, also the
+    // first-order gains: gains_k += <P ref, g_k>, in the same pass over the g_k.
+    void add_gram(const ad::Parameter<T>& p, std::vector<double>& g, const T* ref = nullptr, const T* P = nullptr) {
         if (p.task_mask() != (K == 64 ? ~std::uint64_t(0) : (std::uint64_t(1) << K) - 1)) {
             throw std::logic_error("shared parameter '" + p.name() + "' is not reached by every task");
         }
@@ -123,6 +125,10 @@ struct Trainer<T>::State {
             const std::size_t len = std::min(chunk, n - start);
             for (int i = 0; i < K; ++i)
                 for (int j = 0; j <= i; ++j) g[std::size_t(i) * K + j] += double(hyda::dot(len, p.task_grad(i) + start, p.task_grad(j) + start));
+            if (ref != nullptr) {
+                hyda::mul(len, P + start, ref + start, scaled.data());
+                for (int k = 0; k < K; ++k) gains[std::size_t(k)] += double(hyda::dot(len, scaled.data(), p.task_grad(k) + start));
+            }
         }
         for (int i = 0; i < K; ++i)
             for (int j = i + 1; j < K; ++j) g[std::size_t(i) * K + j] = g[std::size_t(j) * K + i];
@@ -146,48 +152,32 @@ struct Trainer<T>::State {
         for (std::size_t i = 0; i < model.shared_count(); ++i) std::copy_n(ps[i]->grad().data(), ps[i]->size(), main_ref[i].data());
     }
 
-    // Gains of each task's step for the main task: first-order <g_ref, P g_k>, or exact
-    // L_main(theta) - L_main(theta - P g_k), on the training batch or a held-out one.
-    void compute_gains(std::span<const int> rows, const Dataset<T>* held_out) {
+    // Exact gains of each task's step for the main task, L_main(theta) - L_main(theta - P g_k),
+    // on the training batch or a held-out one. (First-order gains come with the Gram matrix.)
+    void exact_gains(std::span<const int> rows, const Dataset<T>* held_out) {
         const auto& ps = params();
         const std::size_t shared = model.shared_count();
-        int B_gain = int(rows.size());
-        if (needs.held_out_gains) {
-            B_gain = gather_held_out(held_out);
-            if (needs.first_order_gains) main_gradient(B_gain);  // g_ref on the held-out batch
-        } else if (needs.first_order_gains) {
-            for (std::size_t i = 0; i < shared; ++i) std::copy_n(ps[i]->task_grad(main), ps[i]->size(), main_ref[i].data());
+        const int B_gain = needs.held_out_gains ? gather_held_out(held_out) : int(rows.size());
+        // Without dropout, the training forward already measured L_main(theta) on this batch.
+        const bool reuse = !needs.held_out_gains && model.spec().dropout == 0;
+        const double before = reuse ? loss_values[std::size_t(main)] : main_loss(B_gain);
+        std::size_t at = 0;
+        for (std::size_t i = 0; i < shared; ++i) {  // theta and P, kept for every look-ahead
+            std::copy_n(ps[i]->value().data(), ps[i]->size(), backup.data() + at);
+            optimizer->preconditioner(i, precond.data() + at);
+            at += ps[i]->size();
         }
-        std::fill(gains.begin(), gains.end(), 0.0);
-        if (needs.first_order_gains) {
-            for (std::size_t i = 0; i < shared; ++i) {
-                const std::size_t n = ps[i]->size();
-                optimizer->preconditioner(i, diag.data());
-                hyda::mul(n, diag.data(), main_ref[i].data(), scaled.data());
-                for (int k = 0; k < K; ++k) gains[std::size_t(k)] += double(hyda::dot(n, scaled.data(), ps[i]->task_grad(k)));
-            }
-        } else {
-            // Without dropout, the training forward already measured L_main(theta) on this batch.
-            const bool reuse = !needs.held_out_gains && model.spec().dropout == 0;
-            const double before = reuse ? loss_values[std::size_t(main)] : main_loss(B_gain);
-            std::size_t at = 0;
-            for (std::size_t i = 0; i < shared; ++i) {  // theta and P, kept for every look-ahead
-                std::copy_n(ps[i]->value().data(), ps[i]->size(), backup.data() + at);
-                optimizer->preconditioner(i, precond.data() + at);
-                at += ps[i]->size();
-            }
-            for (int k = 0; k < K; ++k) {
-                at = 0;
-                for (std::size_t i = 0; i < shared; ++i) {  // theta' = theta - P g_k
-                    const std::size_t n = ps[i]->size();
-                    hyda::sub_mul(n, backup.data() + at, precond.data() + at, ps[i]->task_grad(k), ps[i]->value().data());
-                    at += n;
-                }
-                gains[std::size_t(k)] = before - main_loss(B_gain);
-            }
+        for (int k = 0; k < K; ++k) {
             at = 0;
-            for (std::size_t i = 0; i < shared; ++i) std::copy_n(backup.data() + at, ps[i]->size(), ps[i]->value().data()), at += ps[i]->size();
+            for (std::size_t i = 0; i < shared; ++i) {  // theta' = theta - P g_k
+                const std::size_t n = ps[i]->size();
+                hyda::sub_mul(n, backup.data() + at, precond.data() + at, ps[i]->task_grad(k), ps[i]->value().data());
+                at += n;
+            }
+            gains[std::size_t(k)] = before - main_loss(B_gain);
         }
+        at = 0;
+        for (std::size_t i = 0; i < shared; ++i) std::copy_n(backup.data() + at, ps[i]->size(), ps[i]->value().data()), at += ps[i]->size();
     }
 
     // Sample weighting: each sample's <grad l_ki, g_ref> and ||grad l_ki|| against the
@@ -266,12 +256,23 @@ struct Trainer<T>::State {
 
         const auto& ps = params();
         std::fill(gram.begin(), gram.end(), 0.0);
-        for (std::size_t i = 0; i < model.shared_count(); ++i) add_gram(*ps[i], gram);
+        std::fill(gains.begin(), gains.end(), 0.0);
+        // First-order gains <P g_ref, g_k>, g_ref the main task's gradient on this batch or
+        // on a held-out one (the training tape's sweeps are done: the batch buffers are free).
+        if (needs.first_order_gains && needs.held_out_gains) main_gradient(gather_held_out(held_out));
+        for (std::size_t i = 0; i < model.shared_count(); ++i) {
+            const T* ref = nullptr;
+            if (needs.first_order_gains) {
+                ref = needs.held_out_gains ? main_ref[i].data() : ps[i]->task_grad(main);
+                optimizer->preconditioner(i, diag.data());
+            }
+            add_gram(*ps[i], gram, ref, diag.data());
+        }
         if (needs.last_layer_gram) {
             std::fill(gram_last.begin(), gram_last.end(), 0.0);
             add_gram(*ps[model.last_shared_weight()], gram_last);
         }
-        if (needs.first_order_gains || needs.exact_gains) compute_gains(rows, held_out);
+        if (needs.exact_gains) exact_gains(rows, held_out);
 
         StepContext ctx;
         ctx.tasks = K;
