@@ -1,7 +1,12 @@
 #!/usr/bin/env python3
 """hyda_bench_step next to bench/torch_step.py: one table of training-step times.
 
-Usage: bench/step_table.py BUILD_DIR [--threads 1] [--repetitions 7] [--keep-openblas-env]
+Usage: bench/step_table.py BUILD_DIR [--threads 1] [--repetitions 7] [--rounds 1] [--keep-openblas-env]
+
+With --rounds R the two programs run alternately R times; each time in the table is the
+median over rounds, the ratio is the median of the per-round ratios, and the last column
+shows their range, so a change of machine load between the two programs shows up as a
+spread instead of a biased ratio.
 
 Both run with OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed, so PyTorch's BLAS (OpenBLAS
 through Debian's libblas) uses its best kernel for this CPU, as in gemm_table.py; with
@@ -11,6 +16,7 @@ import argparse
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 
@@ -30,6 +36,7 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--repetitions", type=int, default=7)
     ap.add_argument("--min-time", default="0.2")
+    ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--keep-openblas-env", action="store_true")
     args = ap.parse_args()
     env = dict(os.environ)
@@ -40,23 +47,29 @@ def main():
     cmd = [os.path.join(args.build_dir, "bench", "hyda_bench_step"), "--benchmark_format=json",
            f"--benchmark_filter=threads:{args.threads}/", f"--benchmark_repetitions={args.repetitions}",
            f"--benchmark_min_time={args.min_time}", "--benchmark_report_aggregates_only=true"]
-    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
-    hyda = {}
-    for b in json.loads(out[out.index("{"):])["benchmarks"]:
-        m = re.match(r"step/hyda/(\w+)/(\w+)/threads:\d+", b["run_name"])
-        if m and b.get("aggregate_name") == "median":
-            hyda[(m[1], m[2])] = b["real_time"]
-
     torch_cmd = ["/usr/bin/python3", os.path.join(os.path.dirname(__file__), "torch_step.py"), "--threads", str(args.threads),
                  "--repetitions", str(args.repetitions), "--min-time", args.min_time]
-    torch = {}
-    for line in subprocess.run(torch_cmd, env=env, capture_output=True, text=True, check=True).stdout.splitlines():
-        r = json.loads(line)
-        torch[(r["variant"], r["config"])] = r["us"]
+    rounds = []  # per round: ({(variant, config): hyda us}, {(variant, config): PyTorch us})
+    for _ in range(args.rounds):
+        out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
+        hyda = {}
+        for b in json.loads(out[out.index("{"):])["benchmarks"]:
+            m = re.match(r"step/hyda/(\w+)/(\w+)/threads:\d+", b["run_name"])
+            if m and b.get("aggregate_name") == "median":
+                hyda[(m[1], m[2])] = b["real_time"]
+        torch = {}
+        for line in subprocess.run(torch_cmd, env=env, capture_output=True, text=True, check=True).stdout.splitlines():
+            r = json.loads(line)
+            torch[(r["variant"], r["config"])] = r["us"]
+        rounds.append((hyda, torch))
+    keys = [k for k in rounds[0][0] if all(k in h and k in t for h, t in rounds)]
+    hyda = {k: statistics.median(h[k] for h, _ in rounds) for k in keys}
+    torch = {k: statistics.median(t[k] for _, t in rounds) for k in keys}
+    ratios = {k: [t[k] / h[k] for h, t in rounds] for k in keys}
 
-    print(f"threads: {args.threads}, medians of {args.repetitions} repetitions, times in microseconds\n")
-    print("| config | variant | hyda us | PyTorch us | PyTorch / hyda | hyda / hyda ew | hyda / hyda multi |")
-    print("|---|---|---|---|---|---|---|")
+    print(f"threads: {args.threads}, medians of {args.repetitions} repetitions, {args.rounds} round(s), times in microseconds\n")
+    print("| config | variant | hyda us | PyTorch us | PyTorch / hyda | ratio range | hyda / hyda ew | hyda / hyda multi |")
+    print("|---|---|---|---|---|---|---|---|")
     variants = ("ew", "multi", "hyda1", "hydaexact", "pcgrad", "cagrad")
     for config in CONFIGS:
         for variant in variants:
@@ -64,7 +77,9 @@ def main():
             if h is None or t is None:
                 continue
             ew, multi = hyda.get(("ew", config)), hyda.get(("multi", config))
-            print(f"| {config} | {variant} | {h:.1f} | {t:.1f} | {t / h:.2f} | {h / ew:.2f} | {h / multi:.2f} |")
+            r = ratios[(variant, config)]
+            print(f"| {config} | {variant} | {h:.1f} | {t:.1f} | {statistics.median(r):.2f} | {min(r):.2f}-{max(r):.2f} | "
+                  f"{h / ew:.2f} | {h / multi:.2f} |")
     print("\nFLOP check (ew): forward and backward multiply-adds x 2; time at 110 GFLOP/s; hyda's time as a multiple of it")
     for config, (B, D, H, K) in CONFIGS.items():
         if ("ew", config) in hyda:
