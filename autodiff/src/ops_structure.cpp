@@ -99,14 +99,19 @@ struct Slice {
 
 template <class T>
 struct Dropout {
-    // aux: the mask, 0 or 1 / (1 - p) per element.
+    // aux: the mask, 0 or 1 / (1 - p) per element. dx = dy * mask, written over a fresh
+    // dx (which may be dy itself: dropout works in place, like the activations).
     static void backward(const Node<T>& n, BackwardRun<T>& run) {
-        const auto dx = run.grad(0, false);
+        const auto dx = run.grad(0, true);
         if (dx.data == nullptr) return;
         for (int s = 0; s < run.slots(); ++s) {
             const T* dy = run.out_adj() + s * n.size();
             T* d = dx.data + s * n.size();
-            for (std::size_t i = 0; i < n.size(); ++i) d[i] += dy[i] * n.aux[i];
+            if (dx.beta == T(0)) {
+                hyda::mul(n.size(), dy, n.aux, d);
+            } else {
+                for (std::size_t i = 0; i < n.size(); ++i) d[i] += dy[i] * n.aux[i];
+            }
         }
     }
 };
@@ -167,6 +172,7 @@ Var<T> dropout(Var<T> x, T p) {
     const T* xv = X.value;
     Node<T> n = detail::make_node<T>("dropout", X.rows, X.cols, &Dropout<T>::backward, {x.id});
     n.aux = tape.scratch(n.size());
+    n.backward_in_place = true;
     const T keep_scale = T(1) / (T(1) - p);
     // Keep an element when a uniform 53-bit draw is >= p.
     const double threshold = double(p);

@@ -177,7 +177,7 @@ void Tape<T>::sweep(std::span<const Var<T>> losses, std::span<const T* const> se
     }
 
     // Adjoint storage: one slot per reaching loss; parameters write their own buffers. A
-    // node whose one consumer works in place (an activation) shares that consumer's
+    // node whose one consumer works in place (an activation, dropout) shares that consumer's
     // buffer: it has the same losses, so the same slots, and the consumer's backward turns
     // dL/dy into dL/dx there, sparing a buffer and a pass over fresh memory. Consumers
     // come later on the tape, so they are allocated first.
@@ -276,7 +276,7 @@ const T* Tape<T>::adjoint(Var<T> v, int k) const {
     if (k < 0 || k >= 64) throw std::invalid_argument("adjoint: loss index " + std::to_string(k) + " out of range");
     if (n.adj_taken) {
         throw std::logic_error("adjoint: the sweep overwrote the adjoint of " + describe(n.name, v.id, n.rows, n.cols) +
-                               " in place with its input's (an activation passes its buffer on): read its input's adjoint");
+                               " in place with its input's (activations and dropout pass their buffer on): read its input's adjoint");
     }
     const std::uint64_t bit = std::uint64_t(1) << k;
     // A slot no op wrote to (a node the sweep skipped) holds no value: its adjoint is zero.

@@ -266,11 +266,13 @@ struct Trainer<T>::State {
                 ref = needs.held_out_gains ? main_ref[i].data() : ps[i]->task_grad(main);
                 optimizer->preconditioner(i, diag.data());
             }
-            add_gram(*ps[i], gram, ref, diag.data());
-        }
-        if (needs.last_layer_gram) {
-            std::fill(gram_last.begin(), gram_last.end(), 0.0);
-            add_gram(*ps[model.last_shared_weight()], gram_last);
+            if (needs.last_layer_gram && i == model.last_shared_weight()) {  // its own G, then its share of the whole
+                std::fill(gram_last.begin(), gram_last.end(), 0.0);
+                add_gram(*ps[i], gram_last, ref, diag.data());
+                for (std::size_t e = 0; e < gram.size(); ++e) gram[e] += gram_last[e];
+            } else {
+                add_gram(*ps[i], gram, ref, diag.data());
+            }
         }
         if (needs.exact_gains) exact_gains(rows, held_out);
 

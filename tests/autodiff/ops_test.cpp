@@ -231,13 +231,13 @@ TEST_CASE("activations: forward against std references, gradients away from kink
 }
 
 TEST_CASE("activations pass their adjoint buffer on to a single-consumer input", "[ops]") {
-    // z's only consumer is an activation chain, each link writing its input's adjoint over
-    // its own; w feeds gelu and mul, so gelu must keep its own buffer.
+    // z's only consumer is a chain of activations and dropout, each link writing its
+    // input's adjoint over its own; w feeds gelu and mul, so gelu must keep its own buffer.
     P x("x", 4, 9);
     fill_away_from_zero(x.value(), 67, 0.2, 1.5);
     auto f = [&](Tape<double>& t) {
         const V z = t.param(x) * t.param(x);
-        const V chain = sigmoid(hyda::ad::tanh(leaky_relu(z - t.param(x), 0.1)));
+        const V chain = sigmoid(hyda::ad::tanh(dropout(leaky_relu(z - t.param(x), 0.1), 0.25)));
         const V w = t.param(x) + t.param(x);
         return project(chain + gelu(w) * w);
     };
