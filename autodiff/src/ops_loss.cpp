@@ -29,7 +29,9 @@ void sample_coefficients(const char* op, Tape<T>& tape, const Node<T>& pred, con
     const int n = pred.rows;
     const T* w = nullptr;
     const T* m = nullptr;
-    for (const auto& [var, what, out] : {std::tuple{opt.weight, "weight", &w}, std::tuple{opt.mask, "mask", &m}}) {
+    const Node<T>* weight_node = nullptr;
+    const Node<T>* mask_node = nullptr;
+    for (const auto& [var, what, out, node] : {std::tuple{opt.weight, "weight", &w, &weight_node}, std::tuple{opt.mask, "mask", &m, &mask_node}}) {
         if (!var) continue;
         const Node<T>& v = tape.node(var);
         if (v.rows != n || v.cols != 1) {
@@ -37,11 +39,20 @@ void sample_coefficients(const char* op, Tape<T>& tape, const Node<T>& pred, con
         }
         if (v.requires_grad) detail::shape_error(op, std::string(what) + " " + describe(v) + " must not depend on parameters");
         *out = v.value;
+        *node = &v;
     }
+    // A mask is 0 (no label) or 1; a weight of a labelled sample is finite and >= 0.
+    auto bad = [&](const char* what, const Node<T>& v, int row, T value, const char* expected) {
+        detail::shape_error(op, std::string(what) + " " + describe(v) + " row " + std::to_string(row) + " is " + std::to_string(value) + ", expected " + expected);
+    };
     T labelled = T(0);
-    for (int i = 0; i < n; ++i) labelled += (m == nullptr || m[i] != T(0)) ? T(1) : T(0);
+    for (int i = 0; i < n; ++i) {
+        if (m != nullptr && m[i] != T(0) && m[i] != T(1)) bad("mask", *mask_node, i, m[i], "0 or 1");
+        labelled += (m == nullptr || m[i] != T(0)) ? T(1) : T(0);
+    }
     for (int i = 0; i < n; ++i) {
         const bool present = m == nullptr || m[i] != T(0);
+        if (present && w != nullptr && !(std::isfinite(w[i]) && w[i] >= T(0))) bad("weight", *weight_node, i, w[i], "a finite value >= 0");
         c[i] = present ? (w ? w[i] : T(1)) / labelled : T(0);
     }
 }

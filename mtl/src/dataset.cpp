@@ -8,8 +8,27 @@
 
 namespace hyda::mtl {
 
+namespace {
+
+// x and every label column sized for `rows`: what reading any row relies on. Label
+// columns are named by their task when `tasks` is given.
+template <class T>
+void check_sizes(const Dataset<T>& d, const std::string& what, bool with_labels, const std::vector<TaskSpec>* tasks = nullptr) {
+    auto fail = [&](const std::string& msg) { throw std::invalid_argument(what + ": " + msg); };
+    if (d.rows < 0 || d.features < 0) fail("negative shape " + std::to_string(d.rows) + " x " + std::to_string(d.features));
+    if (d.x.size() != std::size_t(d.rows) * std::size_t(d.features))
+        fail("feature matrix has " + std::to_string(d.x.size()) + " values for " + std::to_string(d.rows) + " rows of " + std::to_string(d.features));
+    if (!with_labels) return;
+    for (std::size_t k = 0; k < d.labels.size(); ++k)
+        if (d.labels[k].size() != std::size_t(d.rows))
+            fail((tasks ? "task '" + (*tasks)[k].name + "'" : "label column " + std::to_string(k)) + " has " + std::to_string(d.labels[k].size()) + " values for " + std::to_string(d.rows) + " rows");
+}
+
+}  // namespace
+
 template <class T>
 Dataset<T> Dataset<T>::subset(std::span<const int> index) const {
+    check_sizes(*this, "Dataset::subset", true);
     Dataset<T> out;
     out.rows = int(index.size());
     out.features = features;
@@ -30,22 +49,28 @@ typename Dataset<T>::Split Dataset<T>::split(double first, double second, std::u
     std::vector<int> order(static_cast<std::size_t>(rows));
     std::iota(order.begin(), order.end(), 0);
     std::shuffle(order.begin(), order.end(), std::mt19937_64(seed));
-    const std::size_t a = std::size_t(std::lround(first * rows)), b = std::size_t(std::lround(second * rows));
+    // Both ends rounded, so the parts never add up to more than the rows.
+    const std::size_t a = std::size_t(std::lround(first * rows)), ab = std::size_t(std::lround((first + second) * rows)), b = ab - a;
     const std::span<const int> all(order);
     return {subset(all.subspan(0, a)), subset(all.subspan(a, b)), subset(all.subspan(a + b))};
 }
 
 template <class T>
-void Dataset<T>::validate(const ModelSpec& spec, const std::string& what) const {
+void Dataset<T>::check_shapes(const ModelSpec& spec, const std::string& what, bool with_labels) const {
     auto fail = [&](const std::string& msg) { throw std::invalid_argument(what + ": " + msg); };
     if (features != spec.inputs) fail(std::to_string(features) + " features, the model expects " + std::to_string(spec.inputs));
-    if (x.size() != std::size_t(rows) * features) fail("feature matrix has " + std::to_string(x.size()) + " values for " + std::to_string(rows) + " rows");
-    if (labels.size() != spec.tasks.size()) fail(std::to_string(labels.size()) + " label columns for " + std::to_string(spec.tasks.size()) + " tasks");
+    if (with_labels && labels.size() != spec.tasks.size()) fail(std::to_string(labels.size()) + " label columns for " + std::to_string(spec.tasks.size()) + " tasks");
+    check_sizes(*this, what, with_labels, &spec.tasks);
+}
+
+template <class T>
+void Dataset<T>::validate(const ModelSpec& spec, const std::string& what) const {
+    auto fail = [&](const std::string& msg) { throw std::invalid_argument(what + ": " + msg); };
+    check_shapes(spec, what);
     for (std::size_t i = 0; i < x.size(); ++i)
         if (!std::isfinite(x[i])) fail("feature " + std::to_string(i % features) + " of row " + std::to_string(i / features) + " is not finite");
     for (std::size_t k = 0; k < labels.size(); ++k) {
         const TaskSpec& t = spec.tasks[k];
-        if (labels[k].size() != std::size_t(rows)) fail("task '" + t.name + "' has " + std::to_string(labels[k].size()) + " labels for " + std::to_string(rows) + " rows");
         for (int i = 0; i < rows; ++i) {
             const T y = labels[k][std::size_t(i)];
             if (std::isnan(y)) continue;

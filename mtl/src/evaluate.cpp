@@ -10,6 +10,7 @@ namespace hyda::mtl {
 
 template <class T>
 std::vector<std::vector<double>> predict(const Model<T>& model, const Dataset<T>& data) {
+    data.check_shapes(model.spec(), "predict: data", false);  // labels are not read
     const int K = model.tasks(), chunk = 1024;
     std::vector<std::vector<double>> out(static_cast<std::size_t>(K));
     for (int k = 0; k < K; ++k) out[std::size_t(k)].resize(std::size_t(data.rows) * model.spec().tasks[std::size_t(k)].outputs());
@@ -63,6 +64,7 @@ std::vector<double> labels_of(const Dataset<T>& data, int k) {
 
 template <class T>
 std::vector<TaskMetrics> evaluate(const Model<T>& model, const Dataset<T>& data) {
+    data.check_shapes(model.spec(), "evaluate: data");
     const auto predictions = predict(model, data);
     std::vector<TaskMetrics> out;
     for (int k = 0; k < model.tasks(); ++k) {

@@ -1,5 +1,6 @@
 #include "hyda/mtl/model.hpp"
 
+#include <cmath>
 #include <random>
 #include <stdexcept>
 
@@ -18,7 +19,7 @@ void ModelSpec::validate() const {
     if (main_task < 0 || main_task >= int(tasks.size())) fail("main task index " + std::to_string(main_task) + " out of range");
     for (const TaskSpec& t : tasks) {
         if (t.kind == TaskKind::multiclass && t.classes < 2) fail("task '" + t.name + "' needs >= 2 classes");
-        if (t.huber_delta < 0) fail("task '" + t.name + "': huber_delta must be >= 0");
+        if (!(t.huber_delta >= 0 && std::isfinite(t.huber_delta))) fail("task '" + t.name + "': huber_delta must be finite and >= 0 (0: MSE)");
         for (int h : t.head_hidden)
             if (h < 1) fail("task '" + t.name + "': head layer sizes must be >= 1");
     }
@@ -122,6 +123,11 @@ std::vector<std::vector<T>> Model<T>::snapshot() const {
 
 template <class T>
 void Model<T>::restore(const std::vector<std::vector<T>>& values) {
+    if (values.size() != params_.size())
+        throw std::invalid_argument("Model::restore: " + std::to_string(values.size()) + " parameters for a model of " + std::to_string(params_.size()));
+    for (std::size_t i = 0; i < params_.size(); ++i)
+        if (values[i].size() != params_[i].size())
+            throw std::invalid_argument("Model::restore: " + std::to_string(values[i].size()) + " values for parameter '" + params_[i].name() + "' of " + std::to_string(params_[i].size()));
     for (std::size_t i = 0; i < params_.size(); ++i) std::copy(values[i].begin(), values[i].end(), params_[i].value().data());
 }
 

@@ -60,8 +60,10 @@ std::unique_ptr<Strategy> make_strategy(const std::string& name, int tasks, int 
     for (const auto& [key, factory] : registry()) {
         if (key != name) continue;
         detail::Options o(name, options);
-        auto s = factory(tasks, main, o);
+        std::unique_ptr<Strategy> s = factory(tasks, main, o);
         o.finish();
+        s->tasks_ = tasks;
+        s->main_ = main;
         return s;
     }
     std::string known;

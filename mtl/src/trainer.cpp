@@ -15,6 +15,21 @@
 
 namespace hyda::mtl {
 
+void TrainOptions::validate() const {
+    auto require = [](bool ok, const std::string& what) {
+        if (!ok) throw std::invalid_argument("trainer: " + what);
+    };
+    require(epochs >= 0, "epochs must be >= 0, got " + std::to_string(epochs));
+    require(batch_size >= 1, "batch_size must be >= 1, got " + std::to_string(batch_size));
+    require(std::isfinite(lr) && lr >= 0, "lr must be finite and >= 0, got " + std::to_string(lr));
+    require(std::isfinite(momentum) && momentum >= 0, "momentum must be finite and >= 0, got " + std::to_string(momentum));
+    require(std::isfinite(weight_decay) && weight_decay >= 0, "weight_decay must be finite and >= 0, got " + std::to_string(weight_decay));
+    require(std::isfinite(step_gamma) && step_gamma > 0, "step_gamma must be finite and > 0, got " + std::to_string(step_gamma));
+    require(step_every >= 1, "step_every must be >= 1, got " + std::to_string(step_every));
+    require(std::isfinite(clip_norm) && clip_norm >= 0, "clip_norm must be finite and >= 0 (0 = off), got " + std::to_string(clip_norm));
+    require(patience >= 0, "patience must be >= 0 (0 = never stop early), got " + std::to_string(patience));
+}
+
 template <class T>
 struct Trainer<T>::State {
     Model<T>& model;
@@ -30,6 +45,7 @@ struct Trainer<T>::State {
 
     // Per-step buffers, sized once.
     std::vector<T> xb, yb, mb;  // batch features; labels and masks, task-major
+    std::vector<std::string> label_names, mask_names;  // "<task>.labels", "<task>.mask": what errors name
     std::vector<ad::Var<T>> outputs, losses;
     std::vector<double> loss_values, gram, gram_last, gains, coefficients;
     std::vector<T> coef_t, one_hot, diag, scaled, backup, precond;
@@ -46,6 +62,12 @@ struct Trainer<T>::State {
     State(Model<T>& m, Strategy& s, TrainOptions o)
         : model(m), strategy(s), opt(std::move(o)), needs(s.needs()), K(m.tasks()), main(m.spec().main_task),
           tape(opt.seed), side_tape(opt.seed + 1), rng(opt.seed) {
+        if (strategy.tasks() != 0 && (strategy.tasks() != K || strategy.main_task() != main)) {
+            throw std::invalid_argument("trainer: strategy '" + strategy.name() + "' was made for " + std::to_string(strategy.tasks()) +
+                                        " tasks with main task " + std::to_string(strategy.main_task()) + ", the model has " +
+                                        std::to_string(K) + " tasks with main task " + std::to_string(main));
+        }
+        opt.validate();
         std::vector<ad::Parameter<T>*> params = model.parameters();
         const T lr = T(opt.lr), wd = T(opt.weight_decay);
         switch (opt.optimizer) {
@@ -53,8 +75,7 @@ struct Trainer<T>::State {
             case OptimizerKind::adam: optimizer = std::make_unique<ad::Adam<T>>(params, lr, ad::AdamOptions<T>{T(0.9), T(0.999), T(1e-8), wd}); break;
             case OptimizerKind::adamw: optimizer = std::make_unique<ad::AdamW<T>>(params, lr, ad::AdamWOptions<T>{T(0.9), T(0.999), T(1e-8), wd}); break;
         }
-        if (opt.batch_size < 1) throw std::invalid_argument("trainer: batch_size must be >= 1");
-        if (opt.epochs < 0) throw std::invalid_argument("trainer: epochs must be >= 0");
+        for (const TaskSpec& t : model.spec().tasks) label_names.push_back(t.name + ".labels"), mask_names.push_back(t.name + ".mask");
         outputs.resize(std::size_t(K));
         losses.resize(std::size_t(K));
         loss_values.resize(std::size_t(K));
@@ -87,6 +108,8 @@ struct Trainer<T>::State {
         yb.resize(std::size_t(K) * B);
         mb.resize(std::size_t(K) * B);
         for (int r = 0; r < B; ++r) {
+            if (rows[r] < 0 || rows[r] >= data.rows)
+                throw std::out_of_range("trainer: batch row " + std::to_string(r) + " is row " + std::to_string(rows[r]) + " of a dataset of " + std::to_string(data.rows));
             std::copy_n(data.x.begin() + std::ptrdiff_t(rows[r]) * d, d, xb.begin() + std::ptrdiff_t(r) * d);
             for (int k = 0; k < K; ++k) {
                 const T y = data.labels[std::size_t(k)][std::size_t(rows[r])];
@@ -98,8 +121,8 @@ struct Trainer<T>::State {
     }
 
     ad::Var<T> task_loss(ad::Tape<T>& t, ad::Var<T> output, int k, int B) {
-        return Model<T>::loss(model.spec().tasks[std::size_t(k)], output, t.input(yb.data() + std::size_t(k) * B, B, 1, "labels"),
-                              t.input(mb.data() + std::size_t(k) * B, B, 1, "mask"));
+        return Model<T>::loss(model.spec().tasks[std::size_t(k)], output, t.input(yb.data() + std::size_t(k) * B, B, 1, label_names[std::size_t(k)]),
+                              t.input(mb.data() + std::size_t(k) * B, B, 1, mask_names[std::size_t(k)]));
     }
 
     // The main task's loss at the current parameters on the gathered batch, without dropout.
@@ -242,6 +265,8 @@ struct Trainer<T>::State {
 
     // Forward, one backward sweep, the statistics the strategy needs, its coefficients.
     void analyse(const Dataset<T>& data, std::span<const int> rows, const Dataset<T>* held_out) {
+        data.check_shapes(model.spec(), "training data");  // O(tasks): fit() checked the values once
+        if (held_out != nullptr) held_out->check_shapes(model.spec(), "held-out data");
         // The held-out batch first: it reuses the batch buffers, which the training tape
         // reads until its last sweep.
         if (needs.sample_weights) main_gradient(gather_held_out(held_out));

@@ -278,6 +278,24 @@ TEST_CASE("invalid labels", "[errors]") {
             CHECK_NOTHROW(mse(in("pred", 4, 2), t, {{}, m_it}));
         }
     }
+    SECTION("masks other than 0 and 1, weights NaN, infinite or negative") {
+        std::vector<double> y{1, 0, 1, 0};
+        const V labels = tape.input(y.data(), 4, 1, "labels");
+        for (const double bad : {nan, 0.5, -1.0, 2.0}) {
+            INFO("mask value " << bad);
+            std::vector<double> m{1, 1, bad, 1};
+            CHECK_THAT(invalid_argument_message([&] { bce_with_logits(in("logits", 4, 1), labels, {{}, tape.input(m.data(), 4, 1, "m")}); }),
+                       Contains("bce_with_logits") && Contains("mask 'm' [4 x 1] row 2") && Contains("0 or 1"));
+        }
+        for (const double bad : {nan, std::numeric_limits<double>::infinity(), -0.5}) {
+            INFO("weight " << bad);
+            std::vector<double> w{1, bad, 2, 1}, m_out{1, 0, 1, 1};
+            const V weights = tape.input(w.data(), 4, 1, "w");
+            CHECK_THAT(invalid_argument_message([&] { mse(in("pred", 4, 1), labels, {weights, {}}); }),
+                       Contains("mse") && Contains("weight 'w' [4 x 1] row 1") && Contains(">= 0"));
+            CHECK_NOTHROW(mse(in("pred", 4, 1), labels, {weights, tape.input(m_out.data(), 4, 1, "m")}));  // masked row: not read
+        }
+    }
 }
 
 TEST_CASE("op parameters out of range", "[errors]") {

@@ -385,8 +385,8 @@ TEST_CASE("CAGrad's w minimises its objective and d solves the paper's problem",
 TEST_CASE("Gradient surgery strategies reject bad options", "[strategies]") {
     CHECK_THROWS_WITH(make_strategy("pcgrad", 3, 0, {"reduction=max"}), Catch::Contains("sum, mean"));
     CHECK_THROWS_WITH(make_strategy("mgda", 3, 0, {"normalize=l1"}), Catch::Contains("none, l2, loss, loss+"));
-    CHECK_THROWS_WITH(make_strategy("mgda", 3, 0, {"max_iter=-1"}), Catch::Contains("max_iter must be in [0, "));
-    CHECK_THROWS_WITH(make_strategy("mgda", 3, 0, {"max_iter=1e20"}), Catch::Contains("max_iter must be in [0, "));
+    CHECK_THROWS_WITH(make_strategy("mgda", 3, 0, {"max_iter=-1"}), Catch::Contains("max_iter must be an integer in [0, "));
+    CHECK_THROWS_WITH(make_strategy("mgda", 3, 0, {"max_iter=1e20"}), Catch::Contains("max_iter must be an integer in [0, "));
     CHECK_THROWS_WITH(make_strategy("mgda", 3, 0, {"tol=-1"}), Catch::Contains("tol >= 0"));
     CHECK_THROWS_WITH(make_strategy("cagrad", 3, 0, {"c=-0.5"}), Catch::Contains(">= 0"));
     CHECK_THROWS_WITH(make_strategy("cagrad", 3, 0, {"rescale=2"}), Catch::Contains("1+c^2, 1+c, none"));

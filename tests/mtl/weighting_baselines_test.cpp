@@ -270,7 +270,14 @@ TEST_CASE("baseline strategies reject unknown options and meaningless values", "
     }
     CHECK_THROWS_WITH(make_strategy("dwa", 3, 0, {"temperature=0"}), Catch::Contains("temperature must be > 0"));
     CHECK_THROWS_WITH(make_strategy("uncertainty", 3, 0, {"lr=-1"}), Catch::Contains("lr must be >= 0"));
-    CHECK_THROWS_WITH(make_strategy("gradnorm", 3, 0, {"lr=x"}), Catch::Contains("not a number"));
+    CHECK_THROWS_WITH(make_strategy("gradnorm", 3, 0, {"lr=x"}), Catch::Contains("'x' is not a finite number"));
+    CHECK_THROWS_WITH(make_strategy("gradnorm", 3, 0, {"alpha=nan"}), Catch::Contains("'nan' is not a finite number"));
+    CHECK_THROWS_WITH(make_strategy("gradnorm", 3, 0, {"alpha=-1"}), Catch::Contains("alpha must be >= 0"));
+    CHECK_THROWS_WITH(make_strategy("gradnorm", 3, 0, {"lr=0.1", "lr=0.2"}), Catch::Contains("lr is given twice"));
+    CHECK_THROWS_WITH(make_strategy("static", 3, 0, {"weights=1,2,"}), Catch::Contains("'' is not a finite number"));
+    CHECK_THROWS_WITH(make_strategy("static", 3, 0, {"weights=1,inf,2"}), Catch::Contains("'inf' is not a finite number"));
+    CHECK(make_strategy("static", 3, 0, {"weights=1,0.5,2"}) != nullptr);
+    CHECK_THROWS_WITH(make_strategy("mgda", 3, 0, {"max_iter=2.5"}), Catch::Contains("max_iter must be an integer"));
     CHECK_THROWS_WITH(make_strategy("gcossim", 3, 0, {"mode=soft"}), Catch::Contains("unweighted, weighted"));
     CHECK_THROWS_WITH(make_strategy("olaux", 3, 0, {"horizon=2.5"}), Catch::Contains("horizon must be a positive integer"));
     CHECK_THROWS_WITH(make_strategy("olaux", 3, 0, {"horizon=0"}), Catch::Contains("horizon must be a positive integer"));

@@ -11,7 +11,7 @@ GradNorm::GradNorm(int tasks, detail::Options& options)
       lr_(options.number("lr", 0.025)),
       weights_(std::size_t(tasks), 1.0),
       initial_loss_(std::size_t(tasks), 0.0) {
-    if (!(lr_ >= 0)) throw std::invalid_argument("gradnorm: lr must be >= 0");
+    if (!(lr_ >= 0) || !(alpha_ >= 0)) throw std::invalid_argument("gradnorm: lr and alpha must be >= 0");
 }
 
 Needs GradNorm::needs() const {

@@ -27,7 +27,7 @@ MGDA::MGDA(int tasks, detail::Options& options)
     tol_ = options.number("tol", 1e-5);
     const std::string norm = options.text("normalize", "none", {"none", "l2", "loss", "loss+"});
     normalize_ = norm == "none" ? Normalize::none : norm == "l2" ? Normalize::l2 : norm == "loss" ? Normalize::loss : Normalize::loss_l2;
-    if (!(max_iter >= 0 && max_iter <= std::numeric_limits<int>::max()) || !(tol_ >= 0)) throw std::invalid_argument("mgda: max_iter must be in [0, " + std::to_string(std::numeric_limits<int>::max()) + "] and tol >= 0");
+    if (!(max_iter >= 0 && max_iter <= std::numeric_limits<int>::max()) || max_iter != std::floor(max_iter) || !(tol_ >= 0)) throw std::invalid_argument("mgda: max_iter must be an integer in [0, " + std::to_string(std::numeric_limits<int>::max()) + "] and tol >= 0");
     max_iter_ = int(max_iter);
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 // Internal: "key=value" strategy options, parsed with clear errors.
+#include <cmath>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -13,7 +14,8 @@ public:
         for (const std::string& item : items) {
             const auto eq = item.find('=');
             if (eq == std::string::npos || eq == 0) throw std::invalid_argument(strategy + ": option '" + item + "' is not key=value");
-            values_[item.substr(0, eq)] = item.substr(eq + 1);
+            if (!values_.emplace(item.substr(0, eq), item.substr(eq + 1)).second)
+                throw std::invalid_argument(strategy + ": option " + item.substr(0, eq) + " is given twice");
         }
     }
 
@@ -26,38 +28,23 @@ public:
         throw std::invalid_argument(strategy_ + ": option " + key + "=" + v + " (expected one of: " + list + ")");
     }
 
+    // A finite number.
     double number(const std::string& key, double fallback) {
         const std::string v = take(key, "");
-        if (v.empty()) return fallback;
-        std::size_t used = 0;
-        double x = 0;
-        try {
-            x = std::stod(v, &used);
-        } catch (const std::exception&) {
-            used = 0;
-        }
-        if (used != v.size()) throw std::invalid_argument(strategy_ + ": option " + key + "=" + v + " is not a number");
-        return x;
+        return v.empty() ? fallback : parse(key, v);
     }
 
-    // A comma-separated list of numbers (e.g. static weights).
+    // A comma-separated list of finite numbers (e.g. static weights); every item non-empty.
     std::vector<double> numbers(const std::string& key) {
         std::vector<double> out;
-        std::string v = take(key, "");
-        std::size_t start = 0;
-        while (start < v.size()) {
+        const std::string v = take(key, "");
+        if (v.empty()) return out;
+        for (std::size_t start = 0;;) {
             const std::size_t end = std::min(v.find(',', start), v.size());
-            const std::string part = v.substr(start, end - start);
-            std::size_t used = 0;
-            try {
-                out.push_back(std::stod(part, &used));
-            } catch (const std::exception&) {
-                used = 0;
-            }
-            if (used != part.size() || part.empty()) throw std::invalid_argument(strategy_ + ": option " + key + ": '" + part + "' is not a number");
+            out.push_back(parse(key, v.substr(start, end - start)));
+            if (end == v.size()) return out;
             start = end + 1;
         }
-        return out;
     }
 
     // Every option must have been read: an unknown key is a typo.
@@ -67,6 +54,19 @@ public:
     }
 
 private:
+    double parse(const std::string& key, const std::string& text) const {
+        std::size_t used = 0;
+        double x = 0;
+        try {
+            x = std::stod(text, &used);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (text.empty() || used != text.size() || !std::isfinite(x))
+            throw std::invalid_argument(strategy_ + ": option " + key + ": '" + text + "' is not a finite number");
+        return x;
+    }
+
     std::string take(const std::string& key, const std::string& fallback) {
         read_[key] = true;
         const auto it = values_.find(key);

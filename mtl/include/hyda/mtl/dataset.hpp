@@ -23,8 +23,12 @@ struct Dataset {
     Split split(double first, double second, std::uint64_t seed) const;
 
     // Checks shapes and labels against the model's tasks (0/1 for binary, class indices
-    // for multiclass, finite or NaN): throws std::invalid_argument naming task and row.
+    // for multiclass, finite or NaN) and that the features are finite: throws
+    // std::invalid_argument naming `what`, the task and the row.
     void validate(const ModelSpec& spec, const std::string& what = "dataset") const;
+    // Only the shapes, in O(tasks): the feature count, the size of x and, with
+    // `with_labels`, one label column of `rows` values per task.
+    void check_shapes(const ModelSpec& spec, const std::string& what, bool with_labels = true) const;
 };
 
 template <class T>

@@ -76,7 +76,7 @@ public:
 
     // Copies of every parameter value, and their restoration (best-epoch restore).
     std::vector<std::vector<T>> snapshot() const;
-    void restore(const std::vector<std::vector<T>>& values);
+    void restore(const std::vector<std::vector<T>>& values);  // throws if the shapes differ
 
 private:
     ad::Var<T> activate(ad::Var<T> v) const;

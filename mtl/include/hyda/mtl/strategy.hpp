@@ -63,6 +63,15 @@ public:
     virtual void sample_weights(const SampleContext&, std::span<double>) { throw std::logic_error(name() + " does not weight samples"); }
     // Called after each epoch with the mean training loss of each task (DWA).
     virtual void end_epoch(std::span<const double> mean_losses) { (void)mean_losses; }
+
+    // The task count and main task make_strategy built it for, which the Trainer checks
+    // against the model's (0 tasks: a strategy built directly, not checked).
+    int tasks() const { return tasks_; }
+    int main_task() const { return main_; }
+
+private:
+    friend std::unique_ptr<Strategy> make_strategy(const std::string&, int, int, const std::vector<std::string>&);
+    int tasks_ = 0, main_ = 0;
 };
 
 // Builds a strategy by name ("hydalearn", "equal", "pcgrad", ...; see strategy_names()).

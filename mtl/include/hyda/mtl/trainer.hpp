@@ -56,6 +56,9 @@ struct TrainOptions {
     TraceFormat trace_format = TraceFormat::csv;
     bool trace_full_gram = false;  // all of G, not only its main row
     std::function<void(const EpochReport&)> on_epoch;  // progress
+
+    // Throws std::invalid_argument naming the first option out of range (the Trainer calls it).
+    void validate() const;
 };
 
 struct TrainResult {
