@@ -45,6 +45,16 @@ struct Node {
     std::size_t size() const { return std::size_t(rows) * std::size_t(cols); }
 };
 
+// Zeroes the slots of adj (one per bit of `slots`, in bit order, `size` elements each)
+// whose bit is also set in `zero`.
+template <class T>
+void zero_slots(T* adj, std::size_t size, std::uint64_t slots, std::uint64_t zero) {
+    int s = 0;
+    for (std::uint64_t m = slots; m != 0; m &= m - 1, ++s) {
+        if (zero & (m & -m)) std::memset(adj + std::size_t(s) * size, 0, sizeof(T) * size);
+    }
+}
+
 // One call of an op's backward: `slots` consecutive adjoint slots of the output and,
 // for each input, the matching consecutive slots of its adjoint.
 template <class T>
@@ -84,11 +94,7 @@ typename BackwardRun<T>::Grad BackwardRun<T>::grad(int i, bool overwrite_ok) {
     in->touched |= seeds_;
     if (fresh == 0) return {data, T(1)};
     if (fresh == seeds_ && overwrite_ok) return {data, T(0)};
-    // Zero the untouched slots among ours (seeds_ lists them in slot order).
-    int s = 0;
-    for (std::uint64_t m = seeds_; m != 0; m &= m - 1, ++s) {
-        if (fresh & (m & -m)) std::memset(data + std::size_t(s) * in->size(), 0, sizeof(T) * in->size());
-    }
+    zero_slots(data, in->size(), seeds_, fresh);  // seeds_ lists our slots in slot order
     return {data, T(1)};
 }
 

@@ -25,10 +25,18 @@ T* Parameter<T>::prepare_task_grads(std::uint64_t mask) {
 template <class T>
 void Parameter<T>::combine(const T* weights, int n_losses) {
     if (n_losses < 0 || n_losses > 64) throw std::invalid_argument("combine: 0 to 64 losses, got " + std::to_string(n_losses));
-    std::fill(grad_.data(), grad_.data() + size(), T(0));
+    bool written = false;  // the first term overwrites grad(): no pass to zero it first
     for (int k = 0; k < n_losses; ++k) {
-        if (const T* g = task_grad(k); g != nullptr && weights[k] != T(0)) hyda::axpy(size(), weights[k], g, grad_.data());
+        const T* g = task_grad(k);
+        if (g == nullptr || weights[k] == T(0)) continue;
+        if (written) {
+            hyda::axpy(size(), weights[k], g, grad_.data());
+        } else {
+            hyda::scale(size(), weights[k], g, grad_.data());
+            written = true;
+        }
     }
+    if (!written) std::fill(grad_.data(), grad_.data() + size(), T(0));
 }
 
 template class Parameter<float>;

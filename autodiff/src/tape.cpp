@@ -220,11 +220,7 @@ void Tape<T>::sweep(std::span<const Var<T>> losses, std::span<const T* const> se
     for (std::size_t id = nodes.size(); id-- > 0;) {
         Node<T>& n = nodes[id];
         if (n.backward == nullptr || n.touched == 0) continue;  // a zero adjoint adds nothing
-        const std::uint64_t untouched = n.reach & ~n.touched;
-        int s = 0;
-        for (std::uint64_t m = n.reach; m != 0; m &= m - 1, ++s) {
-            if (untouched & (m & -m)) std::memset(n.adj + std::size_t(s) * n.size(), 0, sizeof(T) * n.size());
-        }
+        zero_slots(n.adj, n.size(), n.reach, n.reach & ~n.touched);
         n.touched = n.reach;
 
         run.node_ = &n;
@@ -261,11 +257,7 @@ void Tape<T>::sweep(std::span<const Var<T>> losses, std::span<const T* const> se
     // Parameter slots no op wrote to hold a zero gradient.
     for (const auto& [p, id] : impl_->params) {
         Node<T>& n = nodes[std::size_t(id)];
-        const std::uint64_t untouched = n.reach & ~n.touched;
-        int s = 0;
-        for (std::uint64_t m = n.reach; m != 0; m &= m - 1, ++s) {
-            if (untouched & (m & -m)) std::memset(n.adj + std::size_t(s) * n.size(), 0, sizeof(T) * n.size());
-        }
+        zero_slots(n.adj, n.size(), n.reach, n.reach & ~n.touched);
         n.touched = n.reach;
     }
 }

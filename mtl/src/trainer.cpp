@@ -207,7 +207,7 @@ struct Trainer<T>::State {
     // held-out main gradient g_ref = main_ref, the strategy's weights, and the sweep again
     // with them as seeds. No per-sample gradient is formed: in a trunk layer z = h W + b,
     // sample i's part of grad L_k is (h_i^T d_ki, d_ki) with d_ki row i of dL_k/dz, so
-    //     <., g_ref> = (h_i G_W) . d_ki + d_ki . G_b   (the rows of one GEMM H G_W per layer)
+    //     <., g_ref> = (h_i G_W + G_b) . d_ki   (the rows of one GEMM H G_W + G_b per layer)
     //     ||.||^2    = (||h_i||^2 + 1) ||d_ki||^2
     // summed over the layers; L_k is the mean of l_ki over n_k labelled samples, so
     // grad l_ki is n_k times that part.
@@ -222,9 +222,9 @@ struct Trainer<T>::State {
             const ad::Var<T> h = trunk_io[2 * l], z = trunk_io[2 * l + 1];
             const std::size_t in = std::size_t(h.cols()), out = std::size_t(z.cols());
             const T* H = h.data();
-            const T* G_b = main_ref[2 * l + 1].data();
             proj.resize(std::size_t(B) * out);
-            hyda::gemm(hyda::Trans::N, hyda::Trans::N, B, int(out), int(in), T(1), H, int(in), main_ref[2 * l].data(), int(out), T(0), proj.data(), int(out));
+            hyda::gemm(hyda::Trans::N, hyda::Trans::N, B, int(out), int(in), T(1), H, int(in), main_ref[2 * l].data(), int(out), T(0), proj.data(), int(out),
+                       main_ref[2 * l + 1].data());
             for (int i = 0; i < B; ++i) row_sq[std::size_t(i)] = double(hyda::dot(in, H + i * in, H + i * in)) + 1;
             for (int k = 0; k < K; ++k) {
                 const T* d = tape.adjoint(z, k);
@@ -232,7 +232,7 @@ struct Trainer<T>::State {
                 for (int i = 0; i < B; ++i) {
                     const T* di = d + i * out;
                     const std::size_t at = std::size_t(k) * B + std::size_t(i);
-                    sample_dots[at] += double(hyda::dot(out, proj.data() + i * out, di)) + double(hyda::dot(out, di, G_b));
+                    sample_dots[at] += double(hyda::dot(out, proj.data() + i * out, di));
                     sample_norms[at] += row_sq[std::size_t(i)] * double(hyda::dot(out, di, di));
                 }
             }
