@@ -37,6 +37,8 @@ public:
 
     int size() const { return int(workers_.size()) + 1; }
 
+    std::uint64_t threaded_regions() const { return threaded_regions_.load(std::memory_order_relaxed); }
+
     void resize(int threads) {
         std::lock_guard lock(run_mutex_);
         if (threads == size()) return;
@@ -55,6 +57,7 @@ public:
             return;
         }
         if (n_tasks > kMaxTasks) throw std::length_error("parallel_for: too many tasks");
+        threaded_regions_.fetch_add(1, std::memory_order_relaxed);
         task_ = &task;
         done_.store(0, std::memory_order_relaxed);
         run_ = (run_ + 1) & kRunMask;
@@ -118,6 +121,7 @@ private:
     std::atomic<std::uint64_t> ticket_{0};
     std::atomic<int> done_{0};
     std::atomic<bool> stop_{false};
+    std::atomic<std::uint64_t> threaded_regions_{0};
     const detail::TaskRef* task_ = nullptr;
     std::uint64_t run_ = 0;
     static thread_local bool in_worker_;
@@ -138,6 +142,8 @@ void set_num_threads(int n) {
     if (n < 1) throw std::invalid_argument("set_num_threads: n must be >= 1, got " + std::to_string(n));
     pool().resize(n);
 }
+
+std::uint64_t threaded_regions() { return pool().threaded_regions(); }
 
 namespace detail {
 void parallel_for(int n_tasks, TaskRef task) { pool().run(n_tasks, task); }

@@ -4,6 +4,7 @@
 // Work is always split statically into pieces that do not depend on the thread count
 // (see gemm.hpp), so results are bitwise identical for any number of threads.
 #include <cstddef>
+#include <cstdint>
 #include <type_traits>
 #include <utility>
 
@@ -15,6 +16,10 @@ int num_threads();
 
 // Sets it; n < 1 throws std::invalid_argument.
 void set_num_threads(int n);
+
+// How many parallel regions so far handed tasks to pool workers (rather than running
+// inline). Tests read it before and after a call to prove that a threaded path ran.
+std::uint64_t threaded_regions();
 
 namespace detail {
 
