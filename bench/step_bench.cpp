@@ -15,7 +15,7 @@
 #include <benchmark/benchmark.h>
 
 #include <memory>
-#include <random>
+
 #include <string>
 #include <tuple>
 #include <vector>
@@ -41,7 +41,7 @@ struct Config {
 class SharedTrunkMlp {
 public:
     explicit SharedTrunkMlp(const Config& c) : c_(c), ones_(std::size_t(c.K), 1.0f) {
-        std::mt19937_64 rng(7);
+        Rng rng(7);
         params_.reserve(4 + 2 * std::size_t(c.K));
         auto add = [&](const std::string& name, int rows, int cols) -> Parameter<float>& {
             Parameter<float>& p = params_.emplace_back(name, rows, cols);
@@ -53,9 +53,8 @@ public:
         for (auto& p : params_) pointers_.push_back(&p);
         optimizer_ = std::make_unique<SGD<float>>(pointers_, 0.01f);
 
-        std::normal_distribution<float> normal;
         x_.resize(std::size_t(c.B) * c.D);
-        for (float& v : x_) v = normal(rng);
+        for (float& v : x_) v = float(rng.normal());
         labels_.assign(std::size_t(c.K) * c.B, 0.0f);
         for (std::size_t i = 0; i < labels_.size(); ++i) labels_[i] = float(rng() % 2);
         losses_.resize(std::size_t(c.K));
@@ -110,10 +109,9 @@ void run_strategy(benchmark::State& state, Config c, std::string strategy_name, 
     mtl::Dataset<float> data;
     data.rows = c.B;
     data.features = c.D;
-    std::mt19937_64 rng(7);
-    std::normal_distribution<float> normal;
+    Rng rng(7);
     data.x.resize(std::size_t(c.B) * c.D);
-    for (float& v : data.x) v = normal(rng);
+    for (float& v : data.x) v = float(rng.normal());
     data.labels.assign(std::size_t(c.K), std::vector<float>(std::size_t(c.B)));
     for (auto& column : data.labels)
         for (float& y : column) y = float(rng() % 2);

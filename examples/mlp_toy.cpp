@@ -4,7 +4,7 @@
 // which no linear model can fit). Model 2 -> 32 -> 32 -> 1 with ReLU, BCE-with-logits,
 // Adam, full-batch steps.
 #include <cstdio>
-#include <random>
+
 #include <vector>
 
 #include "hyda/autodiff/init.hpp"
@@ -15,12 +15,12 @@ using namespace hyda::ad;
 
 int main() {
     const int n = 512, hidden = 32;
-    std::mt19937_64 rng(42);
-    std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+    Rng rng(42);
+    auto uniform = [&rng] { return float(2 * rng.uniform() - 1); };  // on [-1, 1)
     std::vector<float> points(2 * n), labels(n);
     for (int i = 0; i < n; ++i) {
-        points[2 * i] = uniform(rng);
-        points[2 * i + 1] = uniform(rng);
+        points[2 * i] = uniform();
+        points[2 * i + 1] = uniform();
         labels[i] = points[2 * i] * points[2 * i + 1] > 0 ? 1.0f : 0.0f;
     }
 

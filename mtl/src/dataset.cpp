@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
-#include <random>
+#include "hyda/autodiff/random.hpp"
 #include <stdexcept>
 
 namespace hyda::mtl {
@@ -48,7 +48,8 @@ typename Dataset<T>::Split Dataset<T>::split(double first, double second, std::u
     if (!(first >= 0 && second >= 0 && first + second <= 1)) throw std::invalid_argument("Dataset::split: fractions must be >= 0 and sum to <= 1");
     std::vector<int> order(static_cast<std::size_t>(rows));
     std::iota(order.begin(), order.end(), 0);
-    std::shuffle(order.begin(), order.end(), std::mt19937_64(seed));
+    ad::Rng rng(seed);
+    ad::shuffle(order.begin(), order.end(), rng);
     // Both ends rounded, so the parts never add up to more than the rows.
     const std::size_t a = std::size_t(std::lround(first * rows)), ab = std::size_t(std::lround((first + second) * rows)), b = ab - a;
     const std::span<const int> all(order);
@@ -89,14 +90,14 @@ std::vector<TaskSpec> synthetic_tasks() {
 template <class T>
 Dataset<T> make_synthetic(const SyntheticSpec& spec) {
     if (spec.rows < 1 || spec.features < 2) throw std::invalid_argument("make_synthetic: needs rows >= 1 and features >= 2");
-    std::mt19937_64 rng(spec.seed);
-    std::normal_distribution<double> normal;
-    std::uniform_real_distribution<double> uniform;
+    ad::Rng rng(spec.seed);
+    auto normal = [&rng] { return rng.normal(); };
+    auto uniform = [&rng] { return rng.uniform(); };
     // The latent score: a random two-layer tanh network of the features, standardised.
     const int hidden = 8;
     std::vector<double> A(std::size_t(spec.features) * hidden), v(hidden);
-    for (double& a : A) a = normal(rng) / std::sqrt(double(spec.features));
-    for (double& a : v) a = normal(rng);
+    for (double& a : A) a = normal() / std::sqrt(double(spec.features));
+    for (double& a : v) a = normal();
     Dataset<T> d;
     d.rows = spec.rows;
     d.features = spec.features;
@@ -105,7 +106,7 @@ Dataset<T> make_synthetic(const SyntheticSpec& spec) {
     std::vector<double> score(std::size_t(spec.rows));
     for (int i = 0; i < spec.rows; ++i) {
         double s = 0;
-        for (int f = 0; f < spec.features; ++f) d.x[std::size_t(i) * spec.features + f] = T(normal(rng));
+        for (int f = 0; f < spec.features; ++f) d.x[std::size_t(i) * spec.features + f] = T(normal());
         for (int j = 0; j < hidden; ++j) {
             double z = 0;
             for (int f = 0; f < spec.features; ++f) z += double(d.x[std::size_t(i) * spec.features + f]) * A[std::size_t(f) * hidden + j];
@@ -119,10 +120,10 @@ Dataset<T> make_synthetic(const SyntheticSpec& spec) {
     const double sd = std::sqrt(var / spec.rows) + 1e-12;
     const T nan = std::numeric_limits<T>::quiet_NaN();
     for (int i = 0; i < spec.rows; ++i) {
-        const double s = (score[std::size_t(i)] - mean) / sd + spec.label_noise * normal(rng);
-        d.labels[0][std::size_t(i)] = uniform(rng) < spec.main_labelled ? T(s > 0) : nan;
-        d.labels[1][std::size_t(i)] = T(s + spec.related_noise * normal(rng) > 0);
-        d.labels[2][std::size_t(i)] = T(uniform(rng) < 0.5);
+        const double s = (score[std::size_t(i)] - mean) / sd + spec.label_noise * normal();
+        d.labels[0][std::size_t(i)] = uniform() < spec.main_labelled ? T(s > 0) : nan;
+        d.labels[1][std::size_t(i)] = T(s + spec.related_noise * normal() > 0);
+        d.labels[2][std::size_t(i)] = T(uniform() < 0.5);
     }
     return d;
 }

@@ -1,7 +1,6 @@
 #include "hyda/mtl/model.hpp"
 
 #include <cmath>
-#include <random>
 #include <stdexcept>
 
 #include "hyda/autodiff/init.hpp"
@@ -28,7 +27,7 @@ void ModelSpec::validate() const {
 template <class T>
 Model<T>::Model(ModelSpec spec, std::uint64_t seed) : spec_(std::move(spec)) {
     spec_.validate();
-    std::mt19937_64 rng(seed);
+    ad::Rng rng(seed);
     std::size_t count = 2 * spec_.trunk.size();
     for (const TaskSpec& t : spec_.tasks) count += 2 * (t.head_hidden.size() + 1);
     params_.reserve(count);  // pointers into params_ stay valid

@@ -6,7 +6,7 @@
 #include <limits>
 #include <numeric>
 #include <ostream>
-#include <random>
+#include "hyda/autodiff/random.hpp"
 #include <stdexcept>
 
 #include "hyda/autodiff/ops.hpp"
@@ -41,7 +41,7 @@ struct Trainer<T>::State {
     ad::Tape<T> tape, side_tape;  // side_tape: held-out gradients and look-ahead evaluations
     std::int64_t steps = 0;
     int epoch = 0;
-    std::mt19937_64 rng;
+    ad::Rng rng;  // batch order and held-out batches
 
     // Per-step buffers, sized once.
     std::vector<T> xb, yb, mb;  // batch features; labels and masks, task-major
@@ -161,7 +161,7 @@ struct Trainer<T>::State {
     int gather_held_out(const Dataset<T>* held_out) {
         if (held_out == nullptr || held_out->rows == 0) throw std::invalid_argument("strategy '" + strategy.name() + "' needs held-out data: give validation data");
         held_rows.resize(std::min<std::size_t>(std::size_t(opt.batch_size), std::size_t(held_out->rows)));
-        for (int& r : held_rows) r = int(rng() % std::uint64_t(held_out->rows));
+        for (int& r : held_rows) r = int(rng.below(std::uint64_t(held_out->rows)));
         return gather(*held_out, held_rows);
     }
 
@@ -441,7 +441,7 @@ TrainResult Trainer<T>::fit(const Dataset<T>& train, const Dataset<T>* validatio
         if (s.opt.schedule == Schedule::step) lr = lr0 * std::pow(s.opt.step_gamma, epoch / std::max(1, s.opt.step_every));
         s.optimizer->set_lr(T(lr));
 
-        std::shuffle(order.begin(), order.end(), s.rng);
+        ad::shuffle(order.begin(), order.end(), s.rng);
         EpochReport report;
         report.epoch = epoch;
         report.train_loss.assign(std::size_t(s.K), 0.0);

@@ -172,7 +172,7 @@ public:
     static constexpr int B = 256, D = 64, H = 128, K = 3;
 
     Mlp(std::uint64_t seed, Optim optim) : x_(std::size_t(B) * D), labels_(std::size_t(K) * B) {
-        std::mt19937_64 rng(seed);
+        Rng rng(seed);
         params_.reserve(4 + 2 * K);
         add("W1", D, H, rng), add("b1", 1, H, rng), add("W2", H, H, rng), add("b2", 1, H, rng);
         for (int k = 0; k < K; ++k) add("W_head", H, 1, rng), add("b_head", 1, 1, rng);
@@ -217,7 +217,7 @@ public:
     }
 
 private:
-    void add(const char* name, int rows, int cols, std::mt19937_64& rng) {
+    void add(const char* name, int rows, int cols, Rng& rng) {
         Parameter<float>& p = params_.emplace_back(name, rows, cols);
         if (rows > 1) he_uniform(p, rng);
     }

@@ -250,7 +250,7 @@ TEMPLATE_TEST_CASE("initializers have the documented distribution", "[optim]", f
     const Kind kind = GENERATE(xavier_u, xavier_n, he_u, he_n);
     const int fan_in = 400, fan_out = 600;
     auto init = [&](Parameter<T>& p, std::uint64_t seed) {
-        std::mt19937_64 rng(seed);
+        Rng rng(seed);
         switch (kind) {
             case xavier_u: return xavier_uniform(p, rng, T(2));
             case xavier_n: return xavier_normal(p, rng, T(2));

@@ -166,6 +166,7 @@ TEST_CASE("SLGrad weights the samples of a noise-label task well below those of 
     SyntheticSpec synth;
     synth.rows = 3000;
     synth.main_labelled = 1.0;
+    synth.seed = GENERATE(1, 2, 3, 4, 5, 6, 7, 8);
     const Dataset<float> all = make_synthetic<float>(synth);
     const auto parts = all.split(0.7, 0.3, 2);
     Model<float> model(spec_for(all.features), 3);

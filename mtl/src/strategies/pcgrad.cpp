@@ -2,7 +2,7 @@
 #include "pcgrad.hpp"
 
 #include <algorithm>
-#include <random>
+#include "hyda/autodiff/random.hpp"
 
 #include "gram.hpp"
 
@@ -15,14 +15,14 @@ PCGrad::PCGrad(int tasks, detail::Options& options)
 
 void PCGrad::coefficients(const StepContext& ctx, std::span<double> c) {
     const std::size_t K = std::size_t(tasks_);
-    std::mt19937_64 rng(ctx.seed);
+    ad::Rng rng(ctx.seed);
     std::fill(c.begin(), c.end(), 0.0);
     for (std::size_t i = 0; i < K; ++i) {
         std::fill(projected_.begin(), projected_.end(), 0.0);
         projected_[i] = 1;
         for (std::size_t j = 0, at = 0; j < K; ++j)
             if (j != i) others_[at++] = j;
-        std::shuffle(others_.begin(), others_.end(), rng);
+        ad::shuffle(others_.begin(), others_.end(), rng);
         for (const std::size_t j : others_) {
             const double norm2 = ctx.gram[j * K + j];
             if (!(norm2 > 0)) continue;
