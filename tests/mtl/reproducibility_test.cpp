@@ -6,6 +6,9 @@
 // When such a change is intended (a better transform, a new draw order), update the
 // fingerprints in the same commit and say so in its message: results published with the
 // old seeds no longer reproduce, and the commit is where a reader finds out why.
+// experiments/fingerprints.py recomputes the split, batch-order and init fingerprints
+// in Python from the documented algorithms.
+//
 // Values are rounded to 1e-6 before hashing, so that a math library rounding std::log or
 // std::cos differently in the last bit (Rng::normal) does not change a fingerprint.
 #include <catch2/catch.hpp>
