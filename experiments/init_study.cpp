@@ -220,7 +220,7 @@ int main(int argc, char** argv) try {
     std::printf("\n");
     // The decision: per init, the cells (data set x method) where it is significantly worse
     // (paired t-test p < 0.05) than another init, and its mean AUC over all cells.
-    std::vector<int> worse(kInits.size(), 0);
+    std::vector<std::vector<std::string>> worse(kInits.size());  // "cell < other init (p)"
     std::vector<double> grand(kInits.size(), 0.0);
     int cells = 0;
     for (const std::string& name : o.datasets) {
@@ -241,24 +241,25 @@ int main(int argc, char** argv) try {
             }
             std::printf("\n");
             for (std::size_t i = 0; i < kInits.size(); ++i) {
-                bool is_worse = false;
+                std::string below;
                 for (std::size_t j = 0; j < kInits.size(); ++j) {
-                    if (i == j) continue;
                     const PairedTTest t = paired_t_test(a[i], a[j]);
-                    is_worse = is_worse || (t.mean < 0 && t.p < 0.05);
+                    if (i != j && t.mean < 0 && t.p < 0.05) below += (below.empty() ? "" : ", ") + kInits[j].second + " (p " + p_value(t.p) + ")";
                 }
-                worse[i] += is_worse;
+                if (!below.empty()) worse[i].push_back(name + "/" + m + " < " + below);
             }
             ++cells;
         }
     }
     std::printf("\nRule: the default is the init with the highest mean AUC over all cells among those that are in no cell\n"
-                "significantly worse (paired t-test, p < 0.05) than another init.\n\n| init | cells significantly worse than another | mean AUC over cells |\n|---|---|---|\n");
+                "significantly worse (paired t-test, p < 0.05) than another init.\n\n| init | mean AUC over cells | cells where significantly worse than another init |\n|---|---|---|\n");
     int chosen = -1;
     for (std::size_t i = 0; i < kInits.size(); ++i) {
         grand[i] /= cells;
-        std::printf("| %s | %d of %d | %.4f |\n", kInits[i].second.c_str(), worse[i], cells, grand[i]);
-        if (worse[i] == 0 && (chosen < 0 || grand[i] > grand[std::size_t(chosen)])) chosen = int(i);
+        std::string where;
+        for (const std::string& w : worse[i]) where += (where.empty() ? "" : "; ") + w;
+        std::printf("| %s | %.4f | %zu of %d%s%s |\n", kInits[i].second.c_str(), grand[i], worse[i].size(), cells, where.empty() ? "" : ": ", where.c_str());
+        if (worse[i].empty() && (chosen < 0 || grand[i] > grand[std::size_t(chosen)])) chosen = int(i);
     }
     std::printf("\nchosen: %s\n", chosen < 0 ? "none qualifies (keep the current default)" : kInits[std::size_t(chosen)].second.c_str());
     std::printf("wall time: %.0f s\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
