@@ -106,3 +106,7 @@ TEST_CASE("an init is fixed by the seed, and differs between seeds and schemes",
     CHECK(values(Init::he_xavier, 3) != values(Init::xavier, 3));
     CHECK(values(Init::fan_in_uniform, 3) != values(Init::xavier, 3));
 }
+
+TEST_CASE("the default init is the one docs/initialization.md chose", "[init]") {
+    CHECK(ModelSpec{}.init == Init::fan_in_uniform);
+}
