@@ -1,6 +1,9 @@
 #include "hyda/autodiff/init.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 
 namespace hyda::ad {
 namespace {
@@ -40,6 +43,16 @@ void he_normal(Parameter<T>& p, Rng& rng) {
 }
 
 template <class T>
+void fan_in_uniform(Parameter<T>& W, Parameter<T>& b, Rng& rng) {
+    if (b.size() != std::size_t(W.cols()))
+        throw std::invalid_argument("fan_in_uniform: bias '" + b.name() + "' has " + std::to_string(b.size()) + " values for the " +
+                                    std::to_string(W.cols()) + " outputs of '" + W.name() + "'");
+    const double bound = 1 / std::sqrt(double(W.rows()));
+    fill_uniform(W, rng, bound);
+    fill_uniform(b, rng, bound);
+}
+
+template <class T>
 void zeros(Parameter<T>& p) {
     constant(p, T(0));
 }
@@ -49,11 +62,12 @@ void constant(Parameter<T>& p, std::type_identity_t<T> value) {
     std::fill_n(p.value().data(), p.size(), value);
 }
 
-#define HYDA_INIT_INSTANTIATE(T)                                          \
-    template void xavier_uniform<T>(Parameter<T>&, Rng&, T); \
-    template void xavier_normal<T>(Parameter<T>&, Rng&, T);  \
-    template void he_uniform<T>(Parameter<T>&, Rng&);        \
-    template void he_normal<T>(Parameter<T>&, Rng&);         \
+#define HYDA_INIT_INSTANTIATE(T)                                         \
+    template void xavier_uniform<T>(Parameter<T>&, Rng&, T);             \
+    template void xavier_normal<T>(Parameter<T>&, Rng&, T);              \
+    template void he_uniform<T>(Parameter<T>&, Rng&);                    \
+    template void he_normal<T>(Parameter<T>&, Rng&);                     \
+    template void fan_in_uniform<T>(Parameter<T>&, Parameter<T>&, Rng&); \
     template void zeros<T>(Parameter<T>&);                               \
     template void constant<T>(Parameter<T>&, T);
 HYDA_INIT_INSTANTIATE(float)

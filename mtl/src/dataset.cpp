@@ -83,6 +83,19 @@ void Dataset<T>::validate(const ModelSpec& spec, const std::string& what) const 
     }
 }
 
+std::vector<int> epoch_order(int rows, std::uint64_t seed, int epoch) {
+    if (rows < 0 || epoch < 0)
+        throw std::invalid_argument("epoch_order: rows and epoch must be >= 0, got " + std::to_string(rows) + " and " + std::to_string(epoch));
+    // Seeded from a hash of the seed, not the seed itself: Rng(seed) may drive other draws
+    // too (the trainer's held-out batches), which would otherwise reuse the order's numbers.
+    // Nearby seeds give unrelated streams (random.hpp), so + epoch suffices.
+    ad::Rng rng(ad::Rng(seed)() + std::uint64_t(epoch));
+    std::vector<int> order(std::size_t(rows), 0);
+    std::iota(order.begin(), order.end(), 0);
+    ad::shuffle(order.begin(), order.end(), rng);
+    return order;
+}
+
 std::vector<TaskSpec> synthetic_tasks() {
     return {{"main", TaskKind::binary, 2, 0, {}}, {"related", TaskKind::binary, 2, 0, {}}, {"noise", TaskKind::binary, 2, 0, {}}};
 }

@@ -33,11 +33,11 @@ Model<T>::Model(ModelSpec spec, std::uint64_t seed) : spec_(std::move(spec)) {
     params_.reserve(count);  // pointers into params_ stay valid
     auto layer = [&](const std::string& name, int in, int out, bool output_layer) {
         ad::Parameter<T>& W = params_.emplace_back(name + ".W", in, out);
-        params_.emplace_back(name + ".b", 1, out);
-        if (output_layer) {
-            ad::xavier_uniform(W, rng);
-        } else {
-            ad::he_uniform(W, rng);
+        ad::Parameter<T>& b = params_.emplace_back(name + ".b", 1, out);  // zero unless drawn
+        switch (spec_.init) {
+            case Init::he_xavier: output_layer ? ad::xavier_uniform(W, rng) : ad::he_uniform(W, rng); break;
+            case Init::fan_in_uniform: ad::fan_in_uniform(W, b, rng); break;
+            case Init::xavier: ad::xavier_uniform(W, rng); break;
         }
     };
     int width = spec_.inputs;

@@ -8,6 +8,7 @@
 #include <memory>
 #include <random>
 #include <span>
+#include <stdexcept>
 #include <type_traits>
 #include <vector>
 
@@ -288,6 +289,41 @@ TEMPLATE_TEST_CASE("initializers have the documented distribution", "[optim]", f
     init(other, 43);
     CHECK(std::equal(values.begin(), values.end(), same.value().data()));
     CHECK(!std::equal(values.begin(), values.end(), other.value().data()));
+}
+
+TEMPLATE_TEST_CASE("fan_in_uniform draws weight and bias from U(-1/sqrt(fan_in), 1/sqrt(fan_in))", "[optim]", float, double) {
+    using T = TestType;
+    const int fan_in = 400, fan_out = 2000;
+    const double bound = 1 / std::sqrt(double(fan_in)), variance = bound * bound / 3;
+    Parameter<T> W("W", fan_in, fan_out), b("b", 1, fan_out);
+    Rng rng(42);
+    fan_in_uniform(W, b, rng);
+    // The mean within 5 standard errors; the variance of U(-a, a) is a^2 / 3, its estimate's
+    // relative standard error sqrt(0.8 / n) (0.1% for W, 2% for b).
+    for (const Parameter<T>* p : {&W, &b}) {
+        INFO(p->name());
+        const std::span<const T> values(p->value().data(), p->size());
+        const double n = double(values.size());
+        double sum = 0, squares = 0, largest = 0;
+        for (T x : values) {
+            sum += x;
+            squares += double(x) * x;
+            largest = std::max(largest, std::abs(double(x)));
+        }
+        CHECK(std::abs(sum / n) < 5 * std::sqrt(variance / n));
+        CHECK(squares / n == Approx(variance).epsilon(5 * std::sqrt(0.8 / n)));
+        CHECK(largest <= bound * (1 + 1e-7));
+        CHECK(largest > (1 - 10 / n) * bound);  // P(max < (1 - 10/n) a) = (1 - 10/n)^n < e^-10
+    }
+
+    Parameter<T> W2("W2", fan_in, fan_out), b2("b2", 1, fan_out);
+    Rng same(42);
+    fan_in_uniform(W2, b2, same);
+    CHECK(std::equal(W.value().data(), W.value().data() + W.size(), W2.value().data()));
+    CHECK(std::equal(b.value().data(), b.value().data() + b.size(), b2.value().data()));
+
+    Parameter<T> wrong("wrong", 1, fan_out + 1);
+    CHECK_THROWS_AS(fan_in_uniform(W, wrong, rng), std::invalid_argument);
 }
 
 TEST_CASE("zeros and constant fill every element", "[optim]") {

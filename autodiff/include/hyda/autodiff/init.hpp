@@ -28,6 +28,16 @@ void he_uniform(Parameter<T>& p, Rng& rng);
 template <class T>
 void he_normal(Parameter<T>& p, Rng& rng);
 
+// torch.nn.Linear's default (its reset_parameters: kaiming_uniform_ with a = sqrt(5) for
+// the weight, which gives the same bound as the bias): the weight W [fan_in x fan_out] and
+// the bias b both uniform on [-1/sqrt(fan_in), 1/sqrt(fan_in)], W drawn first. Variance
+// 1 / (3 fan_in). The 1/sqrt(fan_in) scale is LeCun, Bottou, Orr & Mueller 1998,
+// "Efficient BackProp" (sec. 4.6), which asks for standard deviation 1/sqrt(fan_in);
+// PyTorch uses it as the bound, so its spread is sqrt(3) smaller than LeCun's (and
+// sqrt(6) smaller than he_uniform's).
+template <class T>
+void fan_in_uniform(Parameter<T>& W, Parameter<T>& b, Rng& rng);
+
 template <class T>
 void zeros(Parameter<T>& p);
 template <class T>

@@ -36,6 +36,13 @@ struct Dataset<T>::Split {
     Dataset<T> first, second, rest;
 };
 
+// The order in which an epoch visits `rows` training rows: a permutation of 0 .. rows - 1
+// (Fisher-Yates) drawn from an Rng seeded from (seed, epoch) alone. No other draw shifts
+// it, so an epoch's order is the same however the epochs before it ran (or were skipped
+// when training resumes from a checkpoint). Throws std::invalid_argument if rows or
+// epoch is negative.
+std::vector<int> epoch_order(int rows, std::uint64_t seed, int epoch);
+
 // A synthetic problem for examples and tests: a binary main task whose labels are known
 // for only `main_labelled` of the rows, a related auxiliary task (the same latent function
 // with extra noise, labelled everywhere) and an unrelated one (coin flips).

@@ -29,6 +29,20 @@ struct TaskSpec {
     int outputs() const { return kind == TaskKind::multiclass ? classes : 1; }
 };
 
+// How Model's constructor draws the initial parameters (docs/initialization.md has the
+// papers and the study that chose the default). fan_in of a layer = its input width.
+enum class Init {
+    // Weights: He-uniform U(+-sqrt(6 / fan_in)) (He et al. 2015) in the trunk and hidden
+    // head layers, Xavier-uniform U(+-sqrt(6 / (fan_in + fan_out))) (Glorot & Bengio
+    // 2010) in the output layers. Biases zero.
+    he_xavier,
+    // PyTorch's torch.nn.Linear default in every layer: weights and biases
+    // U(+-1 / sqrt(fan_in)) (the scale of LeCun et al. 1998). The default.
+    fan_in_uniform,
+    // Xavier-uniform weights in every layer. Biases zero.
+    xavier,
+};
+
 struct ModelSpec {
     int inputs = 0;
     std::vector<int> trunk = {64, 64};  // hidden sizes of the shared trunk
@@ -36,6 +50,7 @@ struct ModelSpec {
     double dropout = 0;                 // after each trunk activation, in training only
     std::vector<TaskSpec> tasks;
     int main_task = 0;
+    Init init = Init::fan_in_uniform;  // the best in a paired study (docs/initialization.md)
 
     // Throws std::invalid_argument naming the offending field.
     void validate() const;
@@ -44,7 +59,7 @@ struct ModelSpec {
 template <class T>
 class Model {
 public:
-    // He-uniform weights (Xavier for the output layers), zero biases, from `seed`.
+    // Parameters drawn as spec.init says, from `seed`.
     Model(ModelSpec spec, std::uint64_t seed);
 
     const ModelSpec& spec() const { return spec_; }
