@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "hyda/kernels/elementwise.hpp"
+#include "parameter_access.hpp"
 
 namespace hyda::ad {
 namespace {
@@ -29,8 +30,28 @@ Optimizer<T>::Optimizer(std::vector<Parameter<T>*> params, T lr) : params_(std::
     offsets_.push_back(0);
     for (std::size_t i = 0; i < params_.size(); ++i) {
         if (params_[i] == nullptr) throw std::invalid_argument("optimizer: parameter " + std::to_string(i) + " is null");
+        detail::check_shape("optimizer", *params_[i]);
         offsets_.push_back(offsets_.back() + params_[i]->size());
     }
+    // A parameter listed twice would be updated twice per step.
+    std::vector<Parameter<T>*> sorted = params_;
+    std::sort(sorted.begin(), sorted.end());
+    if (auto twice = std::adjacent_find(sorted.begin(), sorted.end()); twice != sorted.end()) {
+        throw std::invalid_argument("optimizer: parameter '" + (*twice)->name() + "' is listed twice");
+    }
+}
+
+template <class T>
+void Optimizer<T>::step() {
+    for (std::size_t i = 0; i < params_.size(); ++i) {  // all checked before any is updated
+        const Parameter<T>& p = *params_[i];
+        detail::check_shape("optimizer step", p);
+        if (p.size() != offsets_[i + 1] - offsets_[i]) {
+            throw std::invalid_argument("optimizer step: parameter '" + p.name() + "' has " + std::to_string(p.size()) +
+                                        " elements, the optimizer was built for " + std::to_string(offsets_[i + 1] - offsets_[i]));
+        }
+    }
+    update();
 }
 
 template <class T>
@@ -58,7 +79,7 @@ SGD<T>::SGD(std::vector<Parameter<T>*> params, T lr, SGDOptions<T> options)
 }
 
 template <class T>
-void SGD<T>::step() {
+void SGD<T>::update() {
     const T lr = this->lr(), mu = opt_.momentum, wd = opt_.weight_decay;
     const auto params = this->params();
     for (std::size_t i = 0; i < params.size(); ++i) {
@@ -107,7 +128,7 @@ T AdamBase<T>::denominator(T v, T sqrt_bias2) const {
 }
 
 template <class T>
-void AdamBase<T>::step() {
+void AdamBase<T>::update() {
     ++t_;
     // Bias corrections in double, as PyTorch computes them (Python floats).
     const T lr = this->lr();
@@ -155,7 +176,11 @@ template <class T>
 T clip_grad_norm(std::span<Parameter<std::type_identity_t<T>>* const> params, T max_norm) {
     require(max_norm > T(0), "clip_grad_norm", "max_norm must be > 0", max_norm);
     T squares = T(0);
-    for (const Parameter<T>* p : params) squares += hyda::dot(p->size(), p->grad().data(), p->grad().data());
+    for (const Parameter<T>* p : params) {  // checked before any gradient is scaled
+        if (p == nullptr) throw std::invalid_argument("clip_grad_norm: a parameter is null");
+        detail::check_shape("clip_grad_norm", *p);
+        squares += hyda::dot(p->size(), p->grad().data(), p->grad().data());
+    }
     const T norm = std::sqrt(squares);
     if (std::isfinite(norm) && norm > max_norm) {
         for (Parameter<T>* p : params) hyda::scale(p->size(), max_norm / norm, p->grad().data(), p->grad().data());
