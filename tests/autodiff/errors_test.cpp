@@ -16,6 +16,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "hyda/autodiff/gradcheck.hpp"
 #include "hyda/autodiff/ops.hpp"
 #include "hyda/autodiff/optim.hpp"
 
@@ -515,6 +516,19 @@ TEST_CASE("optimizers check every parameter before they update any", "[errors]")
         CHECK_FALSE(invalid_argument_message([&] { sgd.set_lr(std::numeric_limits<double>::quiet_NaN()); }).empty());
         CHECK(sgd.lr() == 0.1);
     }
+}
+
+TEST_CASE("gradcheck puts the parameters back when the function throws", "[errors]") {
+    Parameter<double> W("W", 2, 2);
+    fill_ramp(W.value(), 1);
+    int calls = 0;
+    auto f = [&](Tape<double>& tape) {
+        if (++calls == 3) throw std::runtime_error("third call");  // the second perturbed evaluation
+        return sum(tape.param(W) * tape.param(W));
+    };
+    Parameter<double>* params[] = {&W};
+    CHECK_THROWS_AS(gradcheck(f, params), std::runtime_error);
+    CHECK(elements(W.value().data(), W.size()) == std::vector<double>{1, 1.25, 1.5, 1.75});
 }
 
 // ---- Copies and moves ----
