@@ -67,10 +67,10 @@ template <class T>
 struct Loss {
     struct Attrs {
         LossKind kind;
-        T delta;       // Huber's threshold
-        const T* c;    // per sample: its coefficient c_i (0 for a masked sample)
-        T* per_sample; // per sample: softplus(z) or logsumexp(z) after forward; sigmoid(z) in backward
-        T* probs;      // a row of scratch: softmax(z_i)
+        T delta;        // Huber's threshold
+        const T* c;     // per sample: its coefficient c_i (0 for a masked sample)
+        T* per_sample;  // per sample: softplus(z) or logsumexp(z) from forward; sigmoid(z) in backward
+        T* probs;       // a row of scratch: softmax(z_i)
     };
 
     static void backward(const Node<T>& n, BackwardRun<T>& run) {

@@ -15,7 +15,6 @@ namespace hyda::ad::detail {
 template <class T>
 struct TapeState {
     static TapeState& of(Tape<T>& tape) { return *tape.state_; }
-    static const TapeState& of(const Tape<T>& tape) { return *tape.state_; }
 
     TapeState(Tape<T>& owner, std::uint64_t seed) : tape(&owner), rng_state(seed) { nodes.reserve(64); }
 
