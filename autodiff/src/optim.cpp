@@ -21,6 +21,16 @@ void require(bool ok, const char* optimizer, const char* what, T value) {
     throw std::invalid_argument(message.str());
 }
 
+// Throws unless p still has value and grad of one shape and `built` elements.
+template <class T>
+void check_size(const char* who, const Parameter<T>& p, std::size_t built) {
+    detail::check_shape(who, p);
+    if (p.size() != built) {
+        throw std::invalid_argument(std::string(who) + ": parameter '" + p.name() + "' has " + std::to_string(p.size()) +
+                                    " elements, the optimizer was built for " + std::to_string(built));
+    }
+}
+
 }  // namespace
 
 template <class T>
@@ -43,15 +53,8 @@ Optimizer<T>::Optimizer(std::vector<Parameter<T>*> params, T lr) : params_(std::
 
 template <class T>
 void Optimizer<T>::step() {
-    for (std::size_t i = 0; i < params_.size(); ++i) {  // all checked before any is updated
-        const Parameter<T>& p = *params_[i];
-        detail::check_shape("optimizer step", p);
-        if (p.size() != offsets_[i + 1] - offsets_[i]) {
-            throw std::invalid_argument("optimizer step: parameter '" + p.name() + "' has " + std::to_string(p.size()) +
-                                        " elements, the optimizer was built for " + std::to_string(offsets_[i + 1] - offsets_[i]));
-        }
-    }
-    update();
+    for (std::size_t i = 0; i < params_.size(); ++i) check_size("optimizer step", *params_[i], offsets_[i + 1] - offsets_[i]);
+    update();  // only once every parameter passed
 }
 
 template <class T>
@@ -66,6 +69,7 @@ void Optimizer<T>::preconditioner(std::size_t param_index, T* diag) const {
         throw std::out_of_range("preconditioner: parameter index " + std::to_string(param_index) + " of " +
                                 std::to_string(params_.size()));
     }
+    check_size("preconditioner", *params_[param_index], offsets_[param_index + 1] - offsets_[param_index]);
     fill_preconditioner(param_index, diag);
 }
 

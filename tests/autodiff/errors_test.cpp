@@ -490,6 +490,8 @@ TEST_CASE("optimizers check every parameter before they update any", "[errors]")
         b.value().resize(2, 2), b.grad().resize(2, 2);  // b's state still fits: the old code ran
         CHECK_THAT(invalid_argument_message([&] { adam.step(); }), Contains("'b'"));
         CHECK(adam.steps() == 0);
+        std::vector<double> diag(4);
+        CHECK_THAT(invalid_argument_message([&] { adam.preconditioner(0, diag.data()); }), Contains("preconditioner") && Contains("'b'"));
         CHECK(elements(a.value().data(), a.size()) == a_before);
     }
     SECTION("grad and value of different shapes") {

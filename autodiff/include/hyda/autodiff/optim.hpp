@@ -46,7 +46,7 @@ public:
     // diagonal, learning rate included: diag receives one factor per element (size() of
     // that parameter). Momentum terms, which do not depend on that gradient, are left
     // out. For the first-order gain <g_main, P g_k> of HydaLearn. Throws
-    // std::out_of_range for an index past params().
+    // std::out_of_range for an index past params(), std::invalid_argument as step() does.
     void preconditioner(std::size_t param_index, T* diag) const;
 
     std::span<Parameter<T>* const> params() const { return params_; }
