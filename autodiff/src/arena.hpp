@@ -1,7 +1,8 @@
 #pragma once
 // A bump allocator for one training step. reset() keeps the memory; if the last step
-// needed more than the first block, the blocks are merged into one big enough for it,
-// so a repeated step stops allocating after its first two runs.
+// needed more than one block, they are freed and the next allocation takes one block big
+// enough for that whole step, so a repeated step stops allocating after its first two
+// runs. reset() itself allocates nothing, so it cannot throw.
 #include <algorithm>
 #include <cstddef>
 #include <cstdlib>
@@ -18,7 +19,7 @@ public:
     void* allocate(std::size_t bytes) {
         bytes = (bytes + kAlign - 1) / kAlign * kAlign;
         if (blocks_.empty() || used_ + bytes > blocks_.back().size) {
-            add_block(std::max(bytes, blocks_.empty() ? std::size_t(1) << 16 : blocks_.back().size * 2));
+            add_block(std::max(bytes, blocks_.empty() ? first_block_ : blocks_.back().size * 2));
         }
         void* p = blocks_.back().data.get() + used_;
         used_ += bytes;
@@ -26,11 +27,10 @@ public:
         return p;
     }
 
-    void reset() {
+    void reset() noexcept {
         if (blocks_.size() > 1) {
-            const std::size_t need = total_;
+            first_block_ = total_;
             blocks_.clear();
-            add_block(need);
         }
         used_ = 0;
         total_ = 0;
@@ -56,6 +56,7 @@ private:
     std::vector<Block> blocks_;
     std::size_t used_ = 0;   // in the last block
     std::size_t total_ = 0;  // over all blocks since reset
+    std::size_t first_block_ = std::size_t(1) << 16;  // size of the next block when there is none
 };
 
 }  // namespace hyda::ad::detail

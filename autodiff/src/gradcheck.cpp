@@ -8,7 +8,14 @@ namespace hyda::ad {
 
 GradcheckResult gradcheck(const std::function<Var<double>(Tape<double>&)>& f, std::span<Parameter<double>* const> params,
                           double eps, double atol, double rtol, std::uint64_t seed) {
-    auto evaluate = [&] {
+    // f with one element set to `value`, put back afterwards (also when f throws).
+    auto evaluate_at = [&](double& theta, double value) {
+        struct Restore {
+            double& theta;
+            const double saved;
+            ~Restore() { theta = saved; }
+        } restore{theta, theta};
+        theta = value;
         Tape<double> tape(seed);
         return f(tape).item();
     };
@@ -24,12 +31,7 @@ GradcheckResult gradcheck(const std::function<Var<double>(Tape<double>&)>& f, st
         Parameter<double>& p = *params[q];
         for (std::size_t e = 0; e < p.size(); ++e) {
             double& theta = p.value().data()[e];
-            const double saved = theta;
-            theta = saved + eps;
-            const double up = evaluate();
-            theta = saved - eps;
-            const double down = evaluate();
-            theta = saved;
+            const double up = evaluate_at(theta, theta + eps), down = evaluate_at(theta, theta - eps);
             const double numeric = (up - down) / (2 * eps), error = std::abs(analytic[q][e] - numeric);
             if (!(error <= atol + rtol * std::abs(numeric))) result.ok = false;
             if (!(error <= result.max_abs_error)) {

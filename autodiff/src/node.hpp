@@ -1,5 +1,7 @@
 #pragma once
 // Internal: a node of the tape and what an op's backward sees.
+#include <cassert>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -27,11 +29,10 @@ struct Node {
     T* value = nullptr;          // forward value, rows x cols
     Parameter<T>* param = nullptr;
 
-    // Op attributes and data kept for backward.
-    T scalar = T(0);
-    int i0 = 0, i1 = 0, i2 = 0;
-    T* aux = nullptr;
     const T* input_value[3] = {nullptr, nullptr, nullptr};  // forward values of the inputs
+    // The op's attributes: the named fields of its struct Attrs, copied in (no allocation,
+    // no indirection) by make_node and out by attrs<Op>(node).
+    std::byte attrs_storage[40] = {};
 
     // Filled by a reverse sweep.
     std::uint64_t reach = 0;    // losses whose gradient flows through this node
@@ -44,6 +45,15 @@ struct Node {
 
     std::size_t size() const { return std::size_t(rows) * std::size_t(cols); }
 };
+
+// The attributes a node of op `Op` was made with (Op::Attrs, see make_node).
+template <class Op, class T>
+typename Op::Attrs attrs(const Node<T>& n) {
+    assert(n.backward == &Op::backward && "a node read as another op's");
+    typename Op::Attrs a;
+    std::memcpy(&a, n.attrs_storage, sizeof a);
+    return a;
+}
 
 // Zeroes the slots of adj (one per bit of `slots`, in bit order, `size` elements each)
 // whose bit is also set in `zero`.

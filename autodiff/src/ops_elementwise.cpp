@@ -39,11 +39,17 @@ void reduce_into_b(Broadcast bc, const T* v, int r, int c, T* db) {
 
 template <class T>
 struct Binary {
-    // i0 = Arith, i1 = Broadcast; aux: two rows of scratch (expanded b, a product).
-    static void forward(Arith op, Broadcast bc, int rows, int cols, const T* a, const T* b, T* y, T* fill) {
+    struct Attrs {
+        Arith op;
+        Broadcast broadcast;
+        T* b_expanded;  // a row of scratch: b's row r as cols values (a column or scalar b)
+        T* product;     // a row of scratch: dy times a partial derivative
+    };
+
+    static void forward(Arith op, Broadcast bc, int rows, int cols, const T* a, const T* b, T* y, T* b_expanded) {
         for (int r = 0; r < rows; ++r) {
             const T* ar = a + std::size_t(r) * cols;
-            const T* br = b_row(bc, b, r, cols, fill);
+            const T* br = b_row(bc, b, r, cols, b_expanded);
             T* yr = y + std::size_t(r) * cols;
             switch (op) {
                 case Arith::add: hyda::add(std::size_t(cols), ar, br, yr); break;
@@ -56,13 +62,10 @@ struct Binary {
 
     // da += dy * d(a op b)/da, db += reduce(dy * d(a op b)/db), slot by slot.
     static void backward(const Node<T>& n, BackwardRun<T>& run) {
-        const Arith op = Arith(n.i0);
-        const Broadcast bc = Broadcast(n.i1);
+        const auto [op, bc, b_expanded, product] = attrs<Binary>(n);
         const int rows = n.rows, cols = n.cols;
         const T* a = n.input_value[0];
         const T* b = n.input_value[1];
-        T* fill = n.aux;
-        T* tmp = n.aux + cols;
         const auto da = run.grad(0, false);
         const auto db = run.grad(1, false);
         const std::size_t b_size = run.inputs_[1]->size();
@@ -76,22 +79,22 @@ struct Binary {
                     switch (op) {
                         case Arith::add:
                         case Arith::sub: hyda::add(std::size_t(cols), dar, dyr, dar); break;
-                        case Arith::mul: hyda::mul(std::size_t(cols), dyr, b_row(bc, b, r, cols, fill), tmp), hyda::add(std::size_t(cols), dar, tmp, dar); break;
-                        case Arith::div: hyda::div(std::size_t(cols), dyr, b_row(bc, b, r, cols, fill), tmp), hyda::add(std::size_t(cols), dar, tmp, dar); break;
+                        case Arith::mul: hyda::mul(std::size_t(cols), dyr, b_row(bc, b, r, cols, b_expanded), product), hyda::add(std::size_t(cols), dar, product, dar); break;
+                        case Arith::div: hyda::div(std::size_t(cols), dyr, b_row(bc, b, r, cols, b_expanded), product), hyda::add(std::size_t(cols), dar, product, dar); break;
                     }
                 }
                 if (db.data != nullptr) {
                     T* dbs = db.data + std::size_t(s) * b_size;
                     switch (op) {
                         case Arith::add: reduce_into_b(bc, dyr, r, cols, dbs); break;
-                        case Arith::sub: hyda::scale(std::size_t(cols), T(-1), dyr, tmp), reduce_into_b(bc, tmp, r, cols, dbs); break;
-                        case Arith::mul: hyda::mul(std::size_t(cols), dyr, ar, tmp), reduce_into_b(bc, tmp, r, cols, dbs); break;
+                        case Arith::sub: hyda::scale(std::size_t(cols), T(-1), dyr, product), reduce_into_b(bc, product, r, cols, dbs); break;
+                        case Arith::mul: hyda::mul(std::size_t(cols), dyr, ar, product), reduce_into_b(bc, product, r, cols, dbs); break;
                         case Arith::div: {  // d(a/b)/db = -(a/b)/b = -y/b
                             const T* yr = n.value + std::size_t(r) * cols;
-                            hyda::mul(std::size_t(cols), dyr, yr, tmp);
-                            hyda::div(std::size_t(cols), tmp, b_row(bc, b, r, cols, fill), tmp);
-                            hyda::scale(std::size_t(cols), T(-1), tmp, tmp);
-                            reduce_into_b(bc, tmp, r, cols, dbs);
+                            hyda::mul(std::size_t(cols), dyr, yr, product);
+                            hyda::div(std::size_t(cols), product, b_row(bc, b, r, cols, b_expanded), product);
+                            hyda::scale(std::size_t(cols), T(-1), product, product);
+                            reduce_into_b(bc, product, r, cols, dbs);
                             break;
                         }
                     }
@@ -103,7 +106,7 @@ struct Binary {
 
 template <class T>
 Var<T> binary(const char* name, Arith op, Var<T> a, Var<T> b) {
-    Tape<T>& tape = detail::same_tape(name, a, b);
+    detail::TapeState<T>& tape = detail::same_tape(name, a, b);
     const Node<T>& A = tape.node(a);
     const Node<T>& B = tape.node(b);
     Broadcast bc;
@@ -122,13 +125,10 @@ Var<T> binary(const char* name, Arith op, Var<T> a, Var<T> b) {
     const int rows = A.rows, cols = A.cols;
     const T* av = A.value;
     const T* bv = B.value;
-    Node<T> n = detail::make_node<T>(name, rows, cols, &Binary<T>::backward, {a.id, b.id});
-    n.i0 = int(op);
-    n.i1 = int(bc);
-    n.aux = tape.scratch(2 * std::size_t(cols));
-    T* fill = n.aux;
-    Var<T> y = tape.record(std::move(n));
-    Binary<T>::forward(op, bc, rows, cols, av, bv, tape.node(y).value, fill);
+    T* b_expanded = tape.scratch(2 * std::size_t(cols));
+    Var<T> y = tape.record(detail::make_node<T>(name, rows, cols, &Binary<T>::backward, {a.id, b.id},
+                                                typename Binary<T>::Attrs{op, bc, b_expanded, b_expanded + cols}));
+    Binary<T>::forward(op, bc, rows, cols, av, bv, tape.node(y).value, b_expanded);
     return y;
 }
 
@@ -137,18 +137,24 @@ enum class Act { relu, leaky_relu, gelu, tanh, sigmoid };
 
 template <class T>
 struct Activation {
+    struct Attrs {
+        Act act;
+        T slope;  // leaky_relu's, for x < 0
+    };
+
     static void backward(const Node<T>& n, BackwardRun<T>& run) {
         const auto dx = run.grad(0, true);  // the kernels overwrite when beta == 0
         if (dx.data == nullptr) return;
+        const auto [act, slope] = attrs<Activation>(n);
         const std::size_t size = n.size();
         const T* x = n.input_value[0];
         const T* y = n.value;
         for (int s = 0; s < run.slots(); ++s) {
             const T* dy = run.out_adj() + s * size;
             T* d = dx.data + s * size;
-            switch (Act(n.i0)) {
+            switch (act) {
                 case Act::relu: relu_backward(size, x, dy, d, dx.beta); break;
-                case Act::leaky_relu: leaky_relu_backward(size, n.scalar, x, dy, d, dx.beta); break;
+                case Act::leaky_relu: leaky_relu_backward(size, slope, x, dy, d, dx.beta); break;
                 case Act::gelu: gelu_backward(size, x, dy, d, dx.beta); break;
                 case Act::tanh: tanh_backward(size, y, dy, d, dx.beta); break;
                 case Act::sigmoid: sigmoid_backward(size, y, dy, d, dx.beta); break;
@@ -159,13 +165,10 @@ struct Activation {
 
 template <class T>
 Var<T> activation(const char* name, Act act, Var<T> x, T slope = T(0)) {
-    if (x.tape == nullptr) detail::shape_error(name, "the operand is an empty Var");
-    Tape<T>& tape = *x.tape;
+    detail::TapeState<T>& tape = detail::tape_of(name, x);
     const Node<T>& X = tape.node(x);
     const T* xv = X.value;
-    Node<T> n = detail::make_node<T>(name, X.rows, X.cols, &Activation<T>::backward, {x.id});
-    n.i0 = int(act);
-    n.scalar = slope;
+    Node<T> n = detail::make_node<T>(name, X.rows, X.cols, &Activation<T>::backward, {x.id}, typename Activation<T>::Attrs{act, slope});
     n.backward_in_place = true;
     Var<T> y = tape.record(std::move(n));
     const Node<T>& Y = tape.node(y);

@@ -14,9 +14,13 @@ namespace {
 
 template <class T>
 struct Matmul {
-    // i0 = ta, i1 = tb; inputs a (A) and b (B); Y = op(A) op(B) is M x N, inner K.
+    struct Attrs {
+        Trans ta, tb;  // op(A), op(B)
+    };
+
+    // Inputs a (A) and b (B); Y = op(A) op(B) is M x N, inner K.
     static void backward(const Node<T>& n, BackwardRun<T>& run) {
-        const Trans ta = Trans(n.i0), tb = Trans(n.i1);
+        const auto [ta, tb] = attrs<Matmul>(n);
         const Node<T>& A = *run.inputs_[0];
         const Node<T>& B = *run.inputs_[1];
         const int M = n.rows, N = n.cols, K = ta == Trans::N ? A.cols : A.rows;
@@ -72,7 +76,7 @@ struct Linear {
 
 template <class T>
 Var<T> matmul(Var<T> a, Var<T> b, Trans ta, Trans tb) {
-    Tape<T>& tape = detail::same_tape("matmul", a, b);
+    detail::TapeState<T>& tape = detail::same_tape("matmul", a, b);
     const Node<T>& A = tape.node(a);
     const Node<T>& B = tape.node(b);
     const int M = ta == Trans::N ? A.rows : A.cols, K = ta == Trans::N ? A.cols : A.rows;
@@ -81,20 +85,17 @@ Var<T> matmul(Var<T> a, Var<T> b, Trans ta, Trans tb) {
         detail::shape_error("matmul", "inner dimensions differ: op(" + describe(A) + ") has " + std::to_string(K) +
                                           " columns, op(" + describe(B) + ") has " + std::to_string(Kb) + " rows");
     }
-    Node<T> n = detail::make_node<T>("matmul", M, N, &Matmul<T>::backward, {a.id, b.id});
-    n.i0 = int(ta);
-    n.i1 = int(tb);
     const T* av = A.value;
     const T* bv = B.value;
     const int lda = A.cols, ldb = B.cols;
-    Var<T> y = tape.record(std::move(n));
+    Var<T> y = tape.record(detail::make_node<T>("matmul", M, N, &Matmul<T>::backward, {a.id, b.id}, typename Matmul<T>::Attrs{ta, tb}));
     gemm(ta, tb, M, N, K, T(1), av, lda, bv, ldb, T(0), tape.node(y).value, N);
     return y;
 }
 
 template <class T>
 Var<T> linear(Var<T> x, Var<T> W, Var<T> b) {
-    Tape<T>& tape = detail::same_tape("linear", x, W);
+    detail::TapeState<T>& tape = detail::same_tape("linear", x, W);
     detail::same_tape("linear", x, b);
     const Node<T>& X = tape.node(x);
     const Node<T>& Wn = tape.node(W);

@@ -20,12 +20,9 @@ namespace {
 
 enum class LossKind { mse, huber, bce, softmax_ce };
 
-// Node layout: inputs pred (or logits), target (or labels); aux = c (rows values)
-// followed by per-kind scratch; scalar = Huber's delta.
-
 // Checks the optional per-sample vectors and fills c; returns the number of labelled samples.
 template <class T>
-void sample_coefficients(const char* op, Tape<T>& tape, const Node<T>& pred, const LossOptions<T>& opt, T* c) {
+void sample_coefficients(const char* op, const detail::TapeState<T>& tape, const Node<T>& pred, const LossOptions<T>& opt, T* c) {
     const int n = pred.rows;
     const T* w = nullptr;
     const T* m = nullptr;
@@ -65,28 +62,32 @@ void check_label(const char* op, const Node<T>& labels, int row, T y) {
     }
 }
 
+// Inputs pred (or logits) and target (or labels).
 template <class T>
 struct Loss {
-    // Factor of sample i in slot s: the loss's adjoint, its coefficient and seed.
-    static T factor(const BackwardRun<T>& run, const Node<T>& n, int s, int i) {
-        const T* seed = run.sample_seed(s);
-        return run.out_adj()[s] * n.aux[i] * (seed ? seed[i] : T(1));
-    }
+    struct Attrs {
+        LossKind kind;
+        T delta;        // Huber's threshold
+        const T* c;     // per sample: its coefficient c_i (0 for a masked sample)
+        T* per_sample;  // per sample: softplus(z) or logsumexp(z) from forward; sigmoid(z) in backward
+        T* probs;       // a row of scratch: softmax(z_i)
+    };
 
     static void backward(const Node<T>& n, BackwardRun<T>& run) {
         const auto dp = run.grad(0, false);
         const auto dt = run.grad(1, false);  // regression targets may be computed values
+        const auto [kind, delta, c, per_sample, probs] = attrs<Loss>(n);
         const Node<T>& P = *run.inputs_[0];
         const int rows = P.rows, cols = P.cols;
         const T* p = n.input_value[0];
         const T* t = n.input_value[1];
-        T* scratch = n.aux + rows;
-        const LossKind kind = LossKind(n.i0);
-        if (kind == LossKind::bce && dp.data != nullptr) hyda::sigmoid(std::size_t(rows), p, scratch);
+        if (kind == LossKind::bce && dp.data != nullptr) hyda::sigmoid(std::size_t(rows), p, per_sample);
         for (int s = 0; s < run.slots(); ++s) {
+            const T* seed = run.sample_seed(s);
             for (int i = 0; i < rows; ++i) {
-                if (n.aux[i] == T(0)) continue;
-                const T f = factor(run, n, s, i);
+                if (c[i] == T(0)) continue;
+                // Sample i's factor: the loss's adjoint, the sample's coefficient and seed.
+                const T f = run.out_adj()[s] * c[i] * (seed ? seed[i] : T(1));
                 const T* pi = p + std::size_t(i) * cols;
                 T* dpi = dp.data ? dp.data + std::size_t(s) * P.size() + std::size_t(i) * cols : nullptr;
                 switch (kind) {
@@ -95,7 +96,7 @@ struct Loss {
                         T* dti = dt.data ? dt.data + std::size_t(s) * P.size() + std::size_t(i) * cols : nullptr;
                         for (int j = 0; j < cols; ++j) {
                             T r = pi[j] - t[std::size_t(i) * cols + j];
-                            if (kind == LossKind::huber) r = std::clamp(r, -n.scalar, n.scalar);
+                            if (kind == LossKind::huber) r = std::clamp(r, -delta, delta);
                             const T g = f * (kind == LossKind::mse ? T(2) : T(1)) * r / T(cols);
                             if (dpi) dpi[j] += g;
                             if (dti) dti[j] -= g;
@@ -103,15 +104,14 @@ struct Loss {
                         break;
                     }
                     case LossKind::bce:  // d/dz (softplus(z) - y z) = sigmoid(z) - y
-                        if (dpi) dpi[0] += f * (scratch[i] - t[i]);
+                        if (dpi) dpi[0] += f * (per_sample[i] - t[i]);
                         break;
                     case LossKind::softmax_ce: {  // softmax(z) - onehot(y), softmax = exp(z - lse)
                         if (!dpi) break;
-                        const T lse = scratch[i];
-                        T* prob = scratch + rows;
-                        for (int j = 0; j < cols; ++j) prob[j] = pi[j] - lse;
-                        hyda::exp(std::size_t(cols), prob, prob);
-                        hyda::axpy(std::size_t(cols), f, prob, dpi);
+                        const T lse = per_sample[i];
+                        for (int j = 0; j < cols; ++j) probs[j] = pi[j] - lse;
+                        hyda::exp(std::size_t(cols), probs, probs);
+                        hyda::axpy(std::size_t(cols), f, probs, dpi);
                         dpi[int(t[i])] -= f;
                         break;
                     }
@@ -123,7 +123,7 @@ struct Loss {
 
 template <class T>
 Var<T> loss(const char* op, LossKind kind, Var<T> pred, Var<T> target, const LossOptions<T>& opt, T delta = T(0)) {
-    Tape<T>& tape = detail::same_tape(op, pred, target);
+    detail::TapeState<T>& tape = detail::same_tape(op, pred, target);
     const Node<T>& P = tape.node(pred);
     const Node<T>& Y = tape.node(target);
     const int rows = P.rows, cols = P.cols;
@@ -137,15 +137,9 @@ Var<T> loss(const char* op, LossKind kind, Var<T> pred, Var<T> target, const Los
     if (rows == 0) detail::shape_error(op, "no samples in " + describe(P));
     if (delta < T(0) || (kind == LossKind::huber && !(delta > T(0)))) detail::shape_error(op, "delta must be positive");
 
-    Node<T> n = detail::make_node<T>(op, 1, 1, &Loss<T>::backward, {pred.id, target.id});
-    n.is_loss = true;
-    n.i0 = int(kind);
-    n.scalar = delta;
-    // aux: c (rows), then rows values (softplus / logsumexp / sigmoid), then cols (softmax row).
-    n.aux = tape.scratch(2 * std::size_t(rows) + std::size_t(cols));
-    sample_coefficients(op, tape, P, opt, n.aux);
-    const T* c = n.aux;
-    T* scratch = n.aux + rows;
+    T* c = tape.scratch(2 * std::size_t(rows) + std::size_t(cols));  // c, per_sample, probs
+    T* per_sample = c + rows;
+    sample_coefficients(op, tape, P, opt, c);
     const T* p = P.value;
     const T* t = Y.value;
 
@@ -166,16 +160,16 @@ Var<T> loss(const char* op, LossKind kind, Var<T> pred, Var<T> target, const Los
             }
             break;
         case LossKind::bce:
-            hyda::softplus(std::size_t(rows), p, scratch);
+            hyda::softplus(std::size_t(rows), p, per_sample);
             for (int i = 0; i < rows; ++i) {
                 if (c[i] == T(0)) continue;
                 check_label(op, Y, i, t[i]);
                 if (t[i] != T(0) && t[i] != T(1)) detail::shape_error(op, "label " + describe(Y) + " row " + std::to_string(i) + " is not 0 or 1");
-                total += c[i] * (scratch[i] - t[i] * p[i]);
+                total += c[i] * (per_sample[i] - t[i] * p[i]);
             }
             break;
         case LossKind::softmax_ce:
-            hyda::row_logsumexp(std::size_t(rows), std::size_t(cols), p, std::size_t(cols), scratch);
+            hyda::row_logsumexp(std::size_t(rows), std::size_t(cols), p, std::size_t(cols), per_sample);
             for (int i = 0; i < rows; ++i) {
                 if (c[i] == T(0)) continue;
                 check_label(op, Y, i, t[i]);
@@ -185,10 +179,13 @@ Var<T> loss(const char* op, LossKind kind, Var<T> pred, Var<T> target, const Los
                                                 ", not a class index in [0, " + std::to_string(cols) + ")");
                 }
                 const int label = int(t[i]);
-                total += c[i] * (scratch[i] - p[std::size_t(i) * cols + label]);
+                total += c[i] * (per_sample[i] - p[std::size_t(i) * cols + label]);
             }
             break;
     }
+    Node<T> n = detail::make_node<T>(op, 1, 1, &Loss<T>::backward, {pred.id, target.id},
+                                     typename Loss<T>::Attrs{kind, delta, c, per_sample, per_sample + rows});
+    n.is_loss = true;
     Var<T> y = tape.record(std::move(n));
     tape.node(y).value[0] = total;
     return y;

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "hyda/kernels/elementwise.hpp"
+#include "parameter_access.hpp"
 
 namespace hyda::ad {
 namespace {
@@ -20,6 +21,16 @@ void require(bool ok, const char* optimizer, const char* what, T value) {
     throw std::invalid_argument(message.str());
 }
 
+// Throws unless p still has value and grad of one shape and `built` elements.
+template <class T>
+void check_size(const char* who, const Parameter<T>& p, std::size_t built) {
+    detail::check_shape(who, p);
+    if (p.size() != built) {
+        throw std::invalid_argument(std::string(who) + ": parameter '" + p.name() + "' has " + std::to_string(p.size()) +
+                                    " elements, the optimizer was built for " + std::to_string(built));
+    }
+}
+
 }  // namespace
 
 template <class T>
@@ -29,8 +40,21 @@ Optimizer<T>::Optimizer(std::vector<Parameter<T>*> params, T lr) : params_(std::
     offsets_.push_back(0);
     for (std::size_t i = 0; i < params_.size(); ++i) {
         if (params_[i] == nullptr) throw std::invalid_argument("optimizer: parameter " + std::to_string(i) + " is null");
+        detail::check_shape("optimizer", *params_[i]);
         offsets_.push_back(offsets_.back() + params_[i]->size());
     }
+    // A parameter listed twice would be updated twice per step.
+    std::vector<Parameter<T>*> sorted = params_;
+    std::sort(sorted.begin(), sorted.end());
+    if (auto twice = std::adjacent_find(sorted.begin(), sorted.end()); twice != sorted.end()) {
+        throw std::invalid_argument("optimizer: parameter '" + (*twice)->name() + "' is listed twice");
+    }
+}
+
+template <class T>
+void Optimizer<T>::step() {
+    for (std::size_t i = 0; i < params_.size(); ++i) check_size("optimizer step", *params_[i], offsets_[i + 1] - offsets_[i]);
+    update();  // only once every parameter passed
 }
 
 template <class T>
@@ -45,6 +69,7 @@ void Optimizer<T>::preconditioner(std::size_t param_index, T* diag) const {
         throw std::out_of_range("preconditioner: parameter index " + std::to_string(param_index) + " of " +
                                 std::to_string(params_.size()));
     }
+    check_size("preconditioner", *params_[param_index], offsets_[param_index + 1] - offsets_[param_index]);
     fill_preconditioner(param_index, diag);
 }
 
@@ -58,7 +83,7 @@ SGD<T>::SGD(std::vector<Parameter<T>*> params, T lr, SGDOptions<T> options)
 }
 
 template <class T>
-void SGD<T>::step() {
+void SGD<T>::update() {
     const T lr = this->lr(), mu = opt_.momentum, wd = opt_.weight_decay;
     const auto params = this->params();
     for (std::size_t i = 0; i < params.size(); ++i) {
@@ -107,7 +132,7 @@ T AdamBase<T>::denominator(T v, T sqrt_bias2) const {
 }
 
 template <class T>
-void AdamBase<T>::step() {
+void AdamBase<T>::update() {
     ++t_;
     // Bias corrections in double, as PyTorch computes them (Python floats).
     const T lr = this->lr();
@@ -155,7 +180,11 @@ template <class T>
 T clip_grad_norm(std::span<Parameter<std::type_identity_t<T>>* const> params, T max_norm) {
     require(max_norm > T(0), "clip_grad_norm", "max_norm must be > 0", max_norm);
     T squares = T(0);
-    for (const Parameter<T>* p : params) squares += hyda::dot(p->size(), p->grad().data(), p->grad().data());
+    for (const Parameter<T>* p : params) {  // checked before any gradient is scaled
+        if (p == nullptr) throw std::invalid_argument("clip_grad_norm: a parameter is null");
+        detail::check_shape("clip_grad_norm", *p);
+        squares += hyda::dot(p->size(), p->grad().data(), p->grad().data());
+    }
     const T norm = std::sqrt(squares);
     if (std::isfinite(norm) && norm > max_norm) {
         for (Parameter<T>* p : params) hyda::scale(p->size(), max_norm / norm, p->grad().data(), p->grad().data());

@@ -7,19 +7,10 @@
 #include <utility>
 #include <vector>
 
-#include "arena.hpp"
-#include "node.hpp"
+#include "parameter_access.hpp"
+#include "tape_state.hpp"
 
 namespace hyda::ad {
-
-template <class T>
-struct Tape<T>::Impl {
-    std::vector<Node<T>> nodes;
-    std::vector<std::pair<Parameter<T>*, int>> params;  // parameter -> its leaf node
-    detail::Arena arena;
-    std::uint32_t epoch = 1;
-    std::uint64_t rng_state;
-};
 
 namespace {
 
@@ -33,88 +24,47 @@ std::string describe(std::string_view name, int id, int rows, int cols) {
 }  // namespace
 
 template <class T>
-Tape<T>::Tape(std::uint64_t seed) : impl_(std::make_unique<Impl>()) {
-    impl_->rng_state = seed;
-    impl_->nodes.reserve(64);
-}
+Tape<T>::Tape(std::uint64_t seed) : state_(std::make_unique<detail::TapeState<T>>(*this, seed)) {}
 
 template <class T>
 Tape<T>::~Tape() = default;
 
 template <class T>
-void Tape<T>::reset() {
-    impl_->nodes.clear();
-    impl_->params.clear();
-    impl_->arena.reset();
-    ++impl_->epoch;
+void Tape<T>::reset() noexcept {
+    state_->nodes.clear();
+    state_->params.clear();
+    state_->arena.reset();
+    ++state_->epoch;
 }
 
 template <class T>
 std::size_t Tape<T>::size() const {
-    return impl_->nodes.size();
-}
-
-template <class T>
-Node<T>& Tape<T>::node(Var<T> v) {
-    return const_cast<Node<T>&>(std::as_const(*this).node(v));
-}
-
-template <class T>
-const Node<T>& Tape<T>::node(Var<T> v) const {
-    if (v.tape == nullptr) throw std::invalid_argument("an empty Var (default-constructed) was used as an operand");
-    if (v.tape != this) throw std::invalid_argument("node " + std::to_string(v.id) + " belongs to another tape");
-    if (v.epoch != impl_->epoch || v.id < 0 || std::size_t(v.id) >= impl_->nodes.size()) {
-        throw std::invalid_argument("node " + std::to_string(v.id) + " was recorded before the tape's last reset()");
-    }
-    return impl_->nodes[std::size_t(v.id)];
-}
-
-template <class T>
-Var<T> Tape<T>::record(Node<T>&& n) {
-    for (int i = 0; i < 3 && n.in[i] >= 0; ++i) {
-        const Node<T>& in = impl_->nodes[std::size_t(n.in[i])];
-        n.requires_grad = n.requires_grad || in.requires_grad;
-        n.input_value[i] = in.value;
-    }
-    if (n.value == nullptr) n.value = scratch(n.size());
-    impl_->nodes.push_back(std::move(n));
-    return Var<T>{this, int(impl_->nodes.size()) - 1, impl_->epoch};
-}
-
-template <class T>
-T* Tape<T>::scratch(std::size_t count) {
-    return static_cast<T*>(impl_->arena.allocate(sizeof(T) * count));
-}
-
-template <class T>
-std::uint64_t Tape<T>::next_random() {
-    // splitmix64: a full-period generator with well-mixed output.
-    std::uint64_t z = (impl_->rng_state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
+    return state_->nodes.size();
 }
 
 template <class T>
 Var<T> Tape<T>::input(const T* data, int rows, int cols, std::string_view name) {
-    if (rows < 0 || cols < 0 || (data == nullptr && rows * cols > 0)) {
+    if (rows < 0 || cols < 0 || (data == nullptr && rows > 0 && cols > 0)) {
         throw std::invalid_argument("input '" + std::string(name) + "': invalid data or shape " + shape_string(rows, cols));
     }
-    char* label = static_cast<char*>(impl_->arena.allocate(name.size() + 1));
+    auto& state = *state_;
+    char* label = static_cast<char*>(state.arena.allocate(name.size() + 1));
     std::memcpy(label, name.data(), name.size());
     Node<T> n;
     n.name = std::string_view(label, name.size());
     n.rows = rows;
     n.cols = cols;
     n.value = const_cast<T*>(data);  // never written: inputs have no backward
-    return record(std::move(n));
+    return state.record(std::move(n));
 }
 
 template <class T>
 Var<T> Tape<T>::param(Parameter<T>& p) {
-    for (const auto& [q, id] : impl_->params) {
-        if (q == &p) return Var<T>{this, id, impl_->epoch};  // one leaf per parameter
+    auto& state = *state_;
+    for (const auto& [q, id] : state.params) {
+        if (q == &p) return Var<T>{this, id, state.epoch};  // one leaf per parameter
     }
+    detail::check_shape("param", p);
     Node<T> n;
     n.name = p.name();
     n.rows = p.rows();
@@ -122,38 +72,33 @@ Var<T> Tape<T>::param(Parameter<T>& p) {
     n.value = p.value().data();
     n.param = &p;
     n.requires_grad = true;
-    const Var<T> v = record(std::move(n));
-    impl_->params.emplace_back(&p, v.id);
-    return v;
+    state.params.emplace_back(&p, int(state.nodes.size()));  // the id record() gives the leaf
+    try {
+        return state.record(std::move(n));
+    } catch (...) {
+        state.params.pop_back();  // no leaf without its entry, nor the reverse
+        throw;
+    }
 }
 
-template <class T>
-void Tape<T>::backward(Var<T> loss) {
-    sweep(std::span<const Var<T>>(&loss, 1), {}, false);
-}
+namespace {
 
+// The reverse sweep shared by backward (K = 1, into grad()) and backward_multi (into the
+// task gradients).
 template <class T>
-void Tape<T>::backward_multi(std::span<const Var<T>> losses, std::span<const T* const> per_sample_seeds) {
-    sweep(losses, per_sample_seeds, true);
-}
-
-template <class T>
-void Tape<T>::sweep(std::span<const Var<T>> losses, std::span<const T* const> seeds, bool multi) {
+void sweep(detail::TapeState<T>& state, std::span<const Var<T>> losses, std::span<const T* const> seeds, bool multi) {
     const char* what = multi ? "backward_multi" : "backward";
     const int K = int(losses.size());
+    auto& nodes = state.nodes;
+
+    // Every check first: a bad argument leaves the last sweep's results in place.
     if (K < 1 || K > 64) throw std::invalid_argument(std::string(what) + ": needs 1 to 64 losses, got " + std::to_string(K));
     if (!seeds.empty() && int(seeds.size()) != K) {
         throw std::invalid_argument(std::string(what) + ": " + std::to_string(seeds.size()) + " per-sample seeds for " +
                                     std::to_string(K) + " losses");
     }
-    auto& nodes = impl_->nodes;
-    for (Node<T>& n : nodes) {
-        n.reach = n.touched = 0, n.adj = nullptr, n.sample_seeds = nullptr;
-        n.consumers = 0, n.consumer = -1, n.adj_taken = false;
-    }
-
     for (int k = 0; k < K; ++k) {
-        Node<T>& L = node(losses[k]);
+        const Node<T>& L = state.node(losses[k]);
         if (L.rows != 1 || L.cols != 1) {
             throw std::invalid_argument(std::string(what) + ": loss " + std::to_string(k) + " must be [1 x 1], got " +
                                         describe(L.name, losses[k].id, L.rows, L.cols));
@@ -162,6 +107,22 @@ void Tape<T>::sweep(std::span<const Var<T>> losses, std::span<const T* const> se
             throw std::invalid_argument(std::string(what) + ": per-sample seeds need a loss function, but loss " +
                                         std::to_string(k) + " is " + describe(L.name, losses[k].id, 1, 1));
         }
+    }
+    for (const auto& [p, id] : state.params) {  // the sweep writes rows x cols of the recording
+        const Node<T>& n = nodes[std::size_t(id)];
+        detail::check_shape(what, *p);
+        if (p->rows() != n.rows || p->cols() != n.cols) {
+            throw std::invalid_argument(std::string(what) + ": parameter '" + p->name() + "' was resized from " +
+                                        shape_string(n.rows, n.cols) + " after it was recorded");
+        }
+    }
+
+    for (Node<T>& n : nodes) {
+        n.reach = n.touched = 0, n.adj = nullptr, n.sample_seeds = nullptr;
+        n.consumers = 0, n.consumer = -1, n.adj_taken = false;
+    }
+    for (int k = 0; k < K; ++k) {
+        Node<T>& L = state.node(losses[k]);
         L.reach |= std::uint64_t(1) << k;
         ++L.consumers;
     }
@@ -184,7 +145,7 @@ void Tape<T>::sweep(std::span<const Var<T>> losses, std::span<const T* const> se
     for (std::size_t id = nodes.size(); id-- > 0;) {
         Node<T>& n = nodes[id];
         if (n.param != nullptr) {
-            n.adj = multi ? n.param->prepare_task_grads(n.reach) : n.param->grad().data();
+            n.adj = multi ? detail::ParameterAccess<T>::prepare_task_grads(*n.param, n.reach) : n.param->grad().data();
             if (!multi && n.reach == 0) std::memset(n.adj, 0, sizeof(T) * n.size());
         } else if (n.reach != 0 && n.requires_grad) {
             Node<T>* c = n.consumers == 1 && n.consumer >= 0 ? &nodes[std::size_t(n.consumer)] : nullptr;
@@ -192,21 +153,21 @@ void Tape<T>::sweep(std::span<const Var<T>> losses, std::span<const T* const> se
                 n.adj = c->adj;
                 c->adj_taken = true;
             } else {
-                n.adj = scratch(std::size_t(std::popcount(n.reach)) * n.size());
+                n.adj = state.scratch(std::size_t(std::popcount(n.reach)) * n.size());
             }
         }
     }
 
     // Seeds: dL_k/dL_k = 1, and the per-sample factors of each loss node's own losses.
     for (int k = 0; k < K; ++k) {
-        Node<T>& L = node(losses[k]);
+        Node<T>& L = state.node(losses[k]);
         if (!L.requires_grad) continue;
         L.adj[slot_of(L.reach, k)] = T(1);
         L.touched |= std::uint64_t(1) << k;
         if (!seeds.empty() && seeds[k] != nullptr) {
             if (L.sample_seeds == nullptr) {
                 const int S = std::popcount(L.reach);
-                auto** table = static_cast<const T**>(impl_->arena.allocate(sizeof(T*) * S));
+                auto** table = static_cast<const T**>(state.arena.allocate(sizeof(T*) * S));
                 for (int s = 0; s < S; ++s) table[s] = nullptr;
                 L.sample_seeds = table;
             }
@@ -255,16 +216,35 @@ void Tape<T>::sweep(std::span<const Var<T>> losses, std::span<const T* const> se
     }
 
     // Parameter slots no op wrote to hold a zero gradient.
-    for (const auto& [p, id] : impl_->params) {
+    for (const auto& [p, id] : state.params) {
         Node<T>& n = nodes[std::size_t(id)];
         zero_slots(n.adj, n.size(), n.reach, n.reach & ~n.touched);
         n.touched = n.reach;
     }
 }
 
+// The node behind a Var, for Var's accessors.
+template <class T>
+const Node<T>& node_of(Var<T> v) {
+    if (v.tape == nullptr) throw std::invalid_argument("an empty Var (default-constructed) was read");
+    return detail::TapeState<T>::of(*v.tape).node(v);
+}
+
+}  // namespace
+
+template <class T>
+void Tape<T>::backward(Var<T> loss) {
+    sweep(*state_, std::span<const Var<T>>(&loss, 1), {}, false);
+}
+
+template <class T>
+void Tape<T>::backward_multi(std::span<const Var<T>> losses, std::span<const T* const> per_sample_seeds) {
+    sweep(*state_, losses, per_sample_seeds, true);
+}
+
 template <class T>
 const T* Tape<T>::adjoint(Var<T> v, int k) const {
-    const Node<T>& n = node(v);
+    const Node<T>& n = state_->node(v);
     if (k < 0 || k >= 64) throw std::invalid_argument("adjoint: loss index " + std::to_string(k) + " out of range");
     if (n.adj_taken) {
         throw std::logic_error("adjoint: the sweep overwrote the adjoint of " + describe(n.name, v.id, n.rows, n.cols) +
@@ -276,13 +256,13 @@ const T* Tape<T>::adjoint(Var<T> v, int k) const {
     return n.adj + std::size_t(slot_of(n.reach, k)) * n.size();
 }
 
-template <class T> int Var<T>::rows() const { return tape->node(*this).rows; }
-template <class T> int Var<T>::cols() const { return tape->node(*this).cols; }
-template <class T> const T* Var<T>::data() const { return tape->node(*this).value; }
-template <class T> std::string_view Var<T>::name() const { return tape->node(*this).name; }
+template <class T> int Var<T>::rows() const { return node_of(*this).rows; }
+template <class T> int Var<T>::cols() const { return node_of(*this).cols; }
+template <class T> const T* Var<T>::data() const { return node_of(*this).value; }
+template <class T> std::string_view Var<T>::name() const { return node_of(*this).name; }
 template <class T>
 T Var<T>::item() const {
-    const Node<T>& n = tape->node(*this);
+    const Node<T>& n = node_of(*this);
     if (n.rows != 1 || n.cols != 1) throw std::invalid_argument("item(): " + describe(n.name, id, n.rows, n.cols) + " is not [1 x 1]");
     return n.value[0];
 }

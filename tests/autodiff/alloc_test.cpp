@@ -1,11 +1,13 @@
 // A warmed-up training step (tape, forward, backward or backward_multi + combine,
-// optimizer step) performs no heap allocation, on 1 and 2 threads; and training gives
-// bitwise identical parameters on 1 and 2 threads.
+// optimizer step) performs no heap allocation, on 1 and 2 threads; training gives
+// bitwise identical parameters on 1 and 2 threads; and a mutator whose allocation fails
+// leaves its object as it was.
 //
 // This program replaces every global operator new and delete with counting versions
-// and, with glibc, also malloc and its family: the tape's arena and the GEMM workspaces
-// take their memory from aligned_alloc, which operator new would not see. Under
-// AddressSanitizer, which intercepts malloc itself, only operator new is counted.
+// (which can also be told to fail) and, with glibc, also malloc and its family: the
+// tape's arena and the GEMM workspaces take their memory from aligned_alloc, which
+// operator new would not see. Under AddressSanitizer, which intercepts malloc itself,
+// only operator new is counted.
 #include <catch2/catch.hpp>
 
 #include <array>
@@ -38,6 +40,8 @@ namespace {
 // Counting is on only inside count_allocations(); any thread's allocations count.
 std::atomic<bool> counting{false};
 std::atomic<long> new_calls{0}, malloc_calls{0};
+// n > 0: the n-th throwing operator new from now throws std::bad_alloc.
+std::atomic<long> fail_in{0};
 #if defined(__GLIBC__)
 // The stack of the first counted allocation, to say where it came from.
 std::atomic<bool> captured{false};
@@ -63,6 +67,7 @@ void* counted_new(std::size_t size, std::size_t align) noexcept {
 }
 
 void* counted_new_or_throw(std::size_t size, std::size_t align) {
+    if (fail_in.load() > 0 && fail_in.fetch_sub(1) == 1) throw std::bad_alloc();
     if (void* p = counted_new(size, align)) return p;
     throw std::bad_alloc();
 }
@@ -148,6 +153,20 @@ Allocations count_allocations(F&& f) {
     f();
     counting = false;
     return {new_calls.load(), malloc_calls.load()};
+}
+
+// Runs f with the n-th operator new from now failing; true if f threw std::bad_alloc.
+template <class F>
+bool throws_when_new_fails(int n, F&& f) {
+    fail_in = n;
+    bool threw = false;
+    try {
+        f();
+    } catch (const std::bad_alloc&) {
+        threw = true;
+    }
+    fail_in = 0;
+    return threw;
 }
 
 // Prints where the first counted allocation came from (addresses in this executable
@@ -277,4 +296,88 @@ TEST_CASE("the allocation counter sees operator new and malloc", "[alloc]") {
     });
     CHECK(counted.new_calls == 1);
     CHECK(counted.malloc_calls == (HYDA_COUNT_MALLOC ? 2 : 0));
+}
+
+// ---- Allocation failures ----
+
+namespace {
+
+template <class T>
+std::vector<T> elements(const T* data, std::size_t n) {
+    return data == nullptr ? std::vector<T>{} : std::vector<T>(data, data + n);
+}
+
+template <class T>
+void fill_ramp(Tensor<T>& t, double start) {
+    for (std::size_t i = 0; i < t.size(); ++i) t.data()[i] = T(start + 0.25 * double(i));
+}
+
+}  // namespace
+
+TEST_CASE("a copy assignment that runs out of memory leaves the target as it was", "[alloc]") {
+    // The name is longer than std::string's in-place buffer, so it allocates too.
+    Parameter<double> source("a parameter with a long name", 20, 30);
+    fill_ramp(source.value(), 5), fill_ramp(source.grad(), 7);
+    int n = 1;
+    for (;; ++n) {  // fail the 1st allocation, then the 2nd, ...: each leaves p as it was
+        INFO("allocation " << n << " fails");
+        Parameter<double> p("p", 2, 2);
+        fill_ramp(p.value(), 1), fill_ramp(p.grad(), 2);
+        if (!throws_when_new_fails(n, [&] { p = source; })) {
+            CHECK((p.name() == source.name() && p.rows() == 20 && p.grad().cols() == 30));
+            break;
+        }
+        CHECK(p.name() == "p");
+        CHECK((p.value().rows() == 2 && p.value().cols() == 2 && p.grad().rows() == 2 && p.grad().cols() == 2));
+        CHECK(elements(p.value().data(), p.size()) == std::vector<double>{1, 1.25, 1.5, 1.75});
+        CHECK(elements(p.grad().data(), p.size()) == std::vector<double>{2, 2.25, 2.5, 2.75});
+    }
+    CHECK(n == 4);  // name, value, grad
+
+    Tensor<float> small(2, 2, 1.0f);
+    const Tensor<float> big(50, 50, 2.0f);
+    CHECK(throws_when_new_fails(1, [&] { small = big; }));
+    CHECK((small.rows() == 2 && small.cols() == 2 && elements(small.data(), small.size()) == std::vector<float>(4, 1.0f)));
+}
+
+TEST_CASE("Tape::param that runs out of memory records nothing", "[alloc]") {
+    Tape<float> tape;
+    Parameter<float> W("W", 2, 2);
+    CHECK(throws_when_new_fails(1, [&] { tape.param(W); }));
+    CHECK(tape.size() == 0);
+    const Var<float> loss = sum(tape.param(W));  // one leaf, known to the sweep
+    CHECK(tape.size() == 2);
+    tape.backward(loss);
+    CHECK(elements(W.grad().data(), W.size()) == std::vector<float>(4, 1.0f));
+}
+
+TEST_CASE("a backward_multi that runs out of memory leaves each parameter consistent", "[alloc]") {
+    Tape<double> tape;
+    Parameter<double> W("W", 3, 2);
+    fill_ramp(W.value(), -1);
+    std::vector<double> x(12);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = 0.1 * double(i);
+    const Var<double> out = matmul(tape.input(x.data(), 4, 3, "x"), tape.param(W));
+    const Var<double> one[] = {sum(out)}, two[] = {sum(out), mean(out)};
+    tape.backward_multi(one);
+    const std::vector<double> g0 = elements(W.task_grad(0), W.size());
+
+    // The storage for two task gradients cannot grow: W keeps its one gradient.
+    CHECK(throws_when_new_fails(1, [&] { tape.backward_multi(two); }));
+    CHECK(W.task_mask() == 1);
+    CHECK(elements(W.task_grad(0), W.size()) == g0);
+    CHECK(W.task_grad(1) == nullptr);
+
+    tape.backward_multi(two);
+    CHECK(W.task_mask() == 3);
+    CHECK(elements(W.task_grad(0), W.size()) == g0);
+}
+
+TEST_CASE("Tape::reset allocates nothing when it merges the arena's blocks", "[alloc]") {
+    if (!HYDA_COUNT_MALLOC) WARN("malloc is not counted in this build: the arena's blocks are not seen");
+    Tape<double> tape;
+    std::vector<double> x(std::size_t(200) * 200, 1.0);
+    relu(tape.input(x.data(), 200, 200, "x"));  // 320 kB: more than the first block
+    CHECK(count_allocations([&] { tape.reset(); }).none());
+    CHECK(relu(tape.input(x.data(), 200, 200, "x")).data()[0] == 1.0);
 }

@@ -1,17 +1,24 @@
 // Bad use of the tape and the ops raises std::invalid_argument with a message that names
-// the op, the nodes involved and their shapes.
+// the op, the nodes involved and their shapes. A mutator that throws leaves its object as
+// it was (tensors, parameters, the tape and its last sweep, optimizers), and copies and
+// moves never leave two objects sharing state or one in a broken state.
 #include <catch2/catch.hpp>
 
 #include "throws.hpp"
 
+#include <climits>
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
+#include "hyda/autodiff/gradcheck.hpp"
 #include "hyda/autodiff/ops.hpp"
+#include "hyda/autodiff/optim.hpp"
 
 namespace {
 
@@ -315,7 +322,279 @@ TEST_CASE("op parameters out of range", "[errors]") {
 
 TEST_CASE("invalid tensors and inputs", "[errors]") {
     CHECK_THAT(invalid_argument_message([] { Tensor<float>(-1, 3); }), Contains("[-1 x 3]"));
+    CHECK_THAT(invalid_argument_message([] { Tensor<double>(INT_MAX, INT_MAX); }), Contains("Tensor") && Contains("more elements"));
     Tape<float> tape;
     CHECK_THAT(invalid_argument_message([&] { tape.input(nullptr, 2, 2, "features"); }), Contains("'features'") && Contains("[2 x 2]"));
     CHECK_THAT(invalid_argument_message([&] { tape.input(nullptr, -1, 2, "features"); }), Contains("'features'"));
+    // rows * cols overflows an int (65536^2 = 2^32): still a non-empty shape without data.
+    CHECK_THAT(invalid_argument_message([&] { tape.input(nullptr, 1 << 16, 1 << 16, "huge"); }), Contains("'huge'"));
+    CHECK(tape.size() == 0);
+}
+
+// ---- The state after a throw ----
+
+namespace {
+
+template <class T>
+std::vector<T> elements(const T* data, std::size_t n) {
+    return data == nullptr ? std::vector<T>{} : std::vector<T>(data, data + n);
+}
+
+template <class T>
+void fill_ramp(Tensor<T>& t, double start) {
+    for (std::size_t i = 0; i < t.size(); ++i) t.data()[i] = T(start + 0.25 * double(i));
+}
+
+}  // namespace
+
+TEST_CASE("Tensor::resize checks the shape before it changes anything", "[errors]") {
+    Tensor<float> t(2, 3);
+    fill_ramp(t, 1);
+    const std::vector<float> before = elements(t.data(), t.size());
+    auto unchanged = [&] { return t.rows() == 2 && t.cols() == 3 && elements(t.data(), t.size()) == before; };
+
+    CHECK_THAT(invalid_argument_message([&] { t.resize(-1, 3); }), Contains("[-1 x 3]"));
+    CHECK(unchanged());
+    CHECK_THAT(invalid_argument_message([&] { t.resize(3, -2); }), Contains("[3 x -2]"));
+    CHECK(unchanged());
+    // More elements than a vector can hold (rows * cols itself fits in a size_t).
+    CHECK_THAT(invalid_argument_message([&] { t.resize(INT_MAX, INT_MAX); }), Contains("more elements"));
+    CHECK(unchanged());
+
+    t.resize(3, 2);  // same storage, another shape
+    CHECK((t.rows() == 3 && t.cols() == 2 && elements(t.data(), t.size()) == before));
+    t.resize(0, 5);
+    CHECK((t.rows() == 0 && t.cols() == 5 && t.size() == 0));
+}
+
+// A two-task tape: a shared hidden layer h = tanh(pre) and two heads, with one good sweep
+// done.
+struct SweptTape {
+    Tape<double> tape{3};
+    Parameter<double> W{"W", 3, 4}, V0{"V0", 4, 1}, V1{"V1", 4, 1};
+    std::vector<double> x = std::vector<double>(15), y = {1, 0, 1, 1, 0};
+    Var<double> pre, h, L0, L1, wide;
+
+    SweptTape() {
+        for (std::size_t i = 0; i < x.size(); ++i) x[i] = std::sin(double(i));
+        fill_ramp(W.value(), -1), fill_ramp(V0.value(), -0.5), fill_ramp(V1.value(), 0.3);
+        pre = matmul(tape.input(x.data(), 5, 3, "x"), tape.param(W));
+        h = tanh(pre);
+        const Var<double> labels = tape.input(y.data(), 5, 1, "y");
+        L0 = bce_with_logits(matmul(h, tape.param(V0)), labels);
+        L1 = bce_with_logits(matmul(h, tape.param(V1)), labels);
+        wide = h * h;  // not [1 x 1]
+        const Var<double> losses[] = {L0, L1};
+        tape.backward_multi(losses);
+    }
+
+    // Everything the last sweep left: task gradients, masks, grad() and adjoints.
+    std::vector<std::vector<double>> results() const {
+        std::vector<std::vector<double>> out;
+        for (const Parameter<double>* p : {&W, &V0, &V1}) {
+            out.push_back({double(p->task_mask())});
+            for (int k = 0; k < 2; ++k) out.push_back(elements(p->task_grad(k), p->size()));
+            out.push_back(elements(p->grad().data(), p->size()));
+        }
+        for (const Var<double>& v : {pre, L0, L1}) {
+            for (int k = 0; k < 2; ++k) out.push_back(elements(tape.adjoint(v, k), std::size_t(v.rows() * v.cols())));
+        }
+        return out;
+    }
+};
+
+TEST_CASE("a backward with bad arguments leaves the last sweep's results", "[errors]") {
+    SweptTape s;
+    const auto before = s.results();
+    REQUIRE(!before[1].empty());  // W's gradient for loss 0 exists
+
+    Tape<double> other;
+    Parameter<double> z("z", 1, 1);
+    const Var<double> foreign = sum(other.param(z));
+    const double seed[5] = {1, 1, 1, 1, 1};
+    const double* seeds_on_h[] = {nullptr, seed};
+
+    const std::vector<std::pair<const char*, std::function<void()>>> bad = {
+        {"a loss that is not [1 x 1]", [&] { s.tape.backward(s.wide); }},
+        {"an empty Var", [&] { s.tape.backward(Var<double>{}); }},
+        {"another tape's loss second", [&] { const Var<double> l[] = {s.L0, foreign}; s.tape.backward_multi(l); }},
+        {"a non-scalar loss second", [&] { const Var<double> l[] = {s.L1, s.wide}; s.tape.backward_multi(l); }},
+        {"per-sample seeds on a non-loss", [&] { const Var<double> l[] = {s.L0, sum(s.h)}; s.tape.backward_multi(l, seeds_on_h); }},
+        {"3 seeds for 2 losses", [&] { const Var<double> l[] = {s.L0, s.L1}; const double* t[] = {seed, seed, seed}; s.tape.backward_multi(l, t); }},
+        {"65 losses", [&] { const std::vector<Var<double>> l(65, s.L0); s.tape.backward_multi(l); }},
+    };
+    for (const auto& [what, f] : bad) {
+        INFO(what);
+        CHECK_FALSE(invalid_argument_message(f).empty());
+        CHECK(s.results() == before);
+    }
+}
+
+TEST_CASE("ops that throw record nothing", "[errors]") {
+    Tape<double> tape;
+    Inputs in(tape);
+    const V a = in("a", 2, 3), labels = in("labels", 2, 1, 7.0);
+    const std::size_t recorded = tape.size();
+    CHECK_FALSE(invalid_argument_message([&] { matmul(a, a); }).empty());
+    CHECK_FALSE(invalid_argument_message([&] { softmax_cross_entropy(a, labels); }).empty());  // class 7 of 3
+    CHECK_FALSE(invalid_argument_message([&] { dropout(a, 2.0); }).empty());
+    CHECK(tape.size() == recorded);
+}
+
+TEST_CASE("a parameter resized against its contract is refused before anything changes", "[errors]") {
+    Parameter<double> W("W", 2, 2);
+    fill_ramp(W.value(), 1);
+
+    SECTION("Tape::param: value and grad of different shapes") {
+        Tape<double> tape;
+        W.grad().resize(3, 3);
+        CHECK_THAT(invalid_argument_message([&] { tape.param(W); }), Contains("param") && Contains("'W'") && Contains("[3 x 3]"));
+        CHECK(tape.size() == 0);
+    }
+    SECTION("backward: the parameter was resized after it was recorded") {
+        Tape<double> tape;
+        const V loss = sum(tape.param(W));
+        tape.backward(loss);
+        W.value().resize(3, 3), W.grad().resize(3, 3);  // larger: the old code wrote inside it
+        fill_ramp(W.grad(), 5);
+        const std::vector<double> grad = elements(W.grad().data(), W.size());
+        CHECK_THAT(invalid_argument_message([&] { tape.backward(loss); }), Contains("backward") && Contains("'W'") && Contains("[2 x 2]"));
+        CHECK(elements(W.grad().data(), W.size()) == grad);
+    }
+    SECTION("combine") {
+        Tape<double> tape;
+        const V losses[] = {sum(tape.param(W))};
+        tape.backward_multi(losses);
+        W.grad().resize(3, 3);
+        fill_ramp(W.grad(), 5);
+        const std::vector<double> grad = elements(W.grad().data(), W.grad().size());
+        const double one = 1;
+        CHECK_THAT(invalid_argument_message([&] { W.combine(&one, 1); }), Contains("combine") && Contains("'W'"));
+        CHECK(elements(W.grad().data(), W.grad().size()) == grad);
+    }
+}
+
+TEST_CASE("optimizers check every parameter before they update any", "[errors]") {
+    Parameter<double> a("a", 3, 3), b("b", 1, 1);
+    fill_ramp(a.value(), 1), fill_ramp(a.grad(), 2), fill_ramp(b.value(), 3), fill_ramp(b.grad(), 4);
+    const std::vector<double> a_before = elements(a.value().data(), a.size());
+
+    SECTION("SGD: the second parameter was resized") {
+        SGD<double> sgd({&a, &b}, 0.1);
+        b.value().resize(2, 2), b.grad().resize(2, 2);
+        CHECK_THAT(invalid_argument_message([&] { sgd.step(); }), Contains("'b'") && Contains("4 elements") && Contains("built for 1"));
+        CHECK(elements(a.value().data(), a.size()) == a_before);
+    }
+    SECTION("Adam: the step count stays") {
+        Adam<double> adam({&b, &a}, 0.1);
+        b.value().resize(2, 2), b.grad().resize(2, 2);  // b's state still fits: the old code ran
+        CHECK_THAT(invalid_argument_message([&] { adam.step(); }), Contains("'b'"));
+        CHECK(adam.steps() == 0);
+        std::vector<double> diag(4);
+        CHECK_THAT(invalid_argument_message([&] { adam.preconditioner(0, diag.data()); }), Contains("preconditioner") && Contains("'b'"));
+        CHECK(elements(a.value().data(), a.size()) == a_before);
+    }
+    SECTION("grad and value of different shapes") {
+        AdamW<double> adamw({&a, &b}, 0.1);
+        b.grad().resize(1, 2);
+        CHECK_THAT(invalid_argument_message([&] { adamw.step(); }), Contains("'b'") && Contains("[1 x 2]"));
+        CHECK(adamw.steps() == 0);
+        CHECK(elements(a.value().data(), a.size()) == a_before);
+        CHECK_THAT(invalid_argument_message([&] { SGD<double>({&b}, 0.1); }), Contains("'b'"));
+        std::vector<Parameter<double>*> both = {&a, &b};
+        CHECK_THAT(invalid_argument_message([&] { clip_grad_norm(std::span<Parameter<double>* const>(both), 1e-3); }),
+                   Contains("clip_grad_norm") && Contains("'b'"));
+        CHECK(elements(a.grad().data(), a.size()) != std::vector<double>(a.size(), 0.0));  // not clipped
+    }
+    SECTION("a parameter listed twice, a null parameter, a bad learning rate") {
+        CHECK_THAT(invalid_argument_message([&] { SGD<double>({&a, &b, &a}, 0.1); }), Contains("'a'") && Contains("twice"));
+        std::vector<Parameter<double>*> with_null = {&a, nullptr};
+        const std::vector<double> grad = elements(a.grad().data(), a.size());
+        CHECK_THAT(invalid_argument_message([&] { clip_grad_norm(std::span<Parameter<double>* const>(with_null), 1e-3); }),
+                   Contains("clip_grad_norm") && Contains("null"));
+        CHECK(elements(a.grad().data(), a.size()) == grad);
+        SGD<double> sgd({&a}, 0.1);
+        CHECK_FALSE(invalid_argument_message([&] { sgd.set_lr(-1); }).empty());
+        CHECK_FALSE(invalid_argument_message([&] { sgd.set_lr(std::numeric_limits<double>::quiet_NaN()); }).empty());
+        CHECK(sgd.lr() == 0.1);
+    }
+}
+
+TEST_CASE("gradcheck puts the parameters back when the function throws", "[errors]") {
+    Parameter<double> W("W", 2, 2);
+    fill_ramp(W.value(), 1);
+    int calls = 0;
+    auto f = [&](Tape<double>& tape) {
+        if (++calls == 3) throw std::runtime_error("third call");  // the second perturbed evaluation
+        return sum(tape.param(W) * tape.param(W));
+    };
+    Parameter<double>* params[] = {&W};
+    CHECK_THROWS_AS(gradcheck(f, params), std::runtime_error);
+    CHECK(elements(W.value().data(), W.size()) == std::vector<double>{1, 1.25, 1.5, 1.75});
+}
+
+// ---- Copies and moves ----
+
+TEST_CASE("optimizers and tapes are neither copied nor moved; Var is a plain handle", "[errors]") {
+    // An optimizer holds its parameters' addresses and per-element state for them: a copy
+    // would step the same parameters with a second state.
+    STATIC_REQUIRE_FALSE(std::is_copy_constructible_v<SGD<float>>);
+    STATIC_REQUIRE_FALSE(std::is_copy_assignable_v<Adam<double>>);
+    STATIC_REQUIRE_FALSE(std::is_copy_constructible_v<AdamW<float>>);
+    STATIC_REQUIRE_FALSE(std::is_move_constructible_v<SGD<double>>);
+    STATIC_REQUIRE_FALSE(std::is_copy_assignable_v<Optimizer<float>>);
+    // Every Var holds its tape's address.
+    STATIC_REQUIRE_FALSE(std::is_copy_constructible_v<Tape<float>>);
+    STATIC_REQUIRE_FALSE(std::is_move_constructible_v<Tape<float>>);
+    STATIC_REQUIRE_FALSE(std::is_move_assignable_v<Tape<double>>);
+    STATIC_REQUIRE(noexcept(std::declval<Tape<float>&>().reset()));
+    STATIC_REQUIRE(std::is_trivially_copyable_v<Var<float>>);
+    // Containers of these move them when they grow.
+    STATIC_REQUIRE(std::is_nothrow_move_constructible_v<Tensor<float>>);
+    STATIC_REQUIRE(std::is_nothrow_move_constructible_v<Parameter<double>>);
+}
+
+TEST_CASE("tensor copies are independent and a moved-from tensor is empty", "[errors]") {
+    Tensor<double> a(2, 3);
+    fill_ramp(a, 1);
+    Tensor<double> copy = a;
+    copy(0, 0) = 42;
+    CHECK(a(0, 0) == 1);
+
+    Tensor<double> moved = std::move(a);
+    CHECK((moved.rows() == 2 && moved.cols() == 3 && moved(1, 2) == 2.25));
+    CHECK((a.rows() == 0 && a.cols() == 0 && a.size() == 0));  // NOLINT(bugprone-use-after-move)
+    Tensor<double> target(4, 4);
+    target = std::move(moved);
+    CHECK((target.rows() == 2 && target.cols() == 3 && target(1, 2) == 2.25));
+    CHECK((moved.rows() == 0 && moved.cols() == 0 && moved.size() == 0));  // NOLINT(bugprone-use-after-move)
+}
+
+TEST_CASE("parameter copies are independent and a moved-from parameter has no task gradients", "[errors]") {
+    Tape<double> tape;
+    Parameter<double> W("W", 2, 2);
+    fill_ramp(W.value(), 1);
+    const V losses[] = {sum(tape.param(W)), mean(tape.param(W))};
+    tape.backward_multi(losses);
+    REQUIRE(W.task_mask() == 3);
+
+    Parameter<double> copy = W;
+    REQUIRE(copy.task_grad(1) != nullptr);
+    CHECK(copy.task_grad(1) != W.task_grad(1));  // its own storage
+    W.task_grad(1)[0] = 42, W.value()(0, 0) = 42;
+    CHECK(copy.task_grad(1)[0] == 0.25);
+    CHECK(copy.value()(0, 0) == 1);
+
+    Parameter<double> assigned("other", 3, 1);
+    assigned = copy;
+    CHECK((assigned.name() == "W" && assigned.rows() == 2 && assigned.task_mask() == 3 && assigned.task_grad(0)[3] == 1));
+
+    Parameter<double> moved = std::move(W);
+    CHECK((moved.task_mask() == 3 && moved.task_grad(1)[0] == 42));
+    // NOLINTBEGIN(bugprone-use-after-move)
+    CHECK((W.size() == 0 && W.rows() == 0 && W.task_mask() == 0));
+    CHECK(W.task_grad(0) == nullptr);
+    // NOLINTEND(bugprone-use-after-move)
+    assigned = std::move(moved);
+    CHECK((assigned.task_mask() == 3 && moved.task_mask() == 0 && moved.task_grad(1) == nullptr));  // NOLINT(bugprone-use-after-move)
 }

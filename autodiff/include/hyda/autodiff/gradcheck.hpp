@@ -18,7 +18,8 @@ struct GradcheckResult {
 // Builds f on a fresh tape (seeded with `seed`, so dropout masks repeat) for every
 // evaluation, runs backward once, and compares every element of every parameter's
 // gradient with (f(theta + eps) - f(theta - eps)) / (2 eps). An element passes when
-// |analytic - numeric| <= atol + rtol |numeric|.
+// |analytic - numeric| <= atol + rtol |numeric|. If f throws, the exception propagates
+// and every parameter keeps its value.
 GradcheckResult gradcheck(const std::function<Var<double>(Tape<double>&)>& f, std::span<Parameter<double>* const> params,
                           double eps = 1e-6, double atol = 1e-7, double rtol = 1e-5, std::uint64_t seed = 1);
 

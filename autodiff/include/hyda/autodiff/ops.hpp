@@ -1,8 +1,8 @@
 #pragma once
 // Differentiable operations on tape values. Each takes and returns Var handles of one
 // tape; shapes are checked and a mismatch throws std::invalid_argument naming the op,
-// the nodes and their shapes. Forward and backward of each op sit side by side in
-// autodiff/src/ops_*.cpp.
+// the nodes and their shapes (an op that throws records nothing). Forward and backward
+// of each op sit side by side in autodiff/src/ops_*.cpp.
 #include "hyda/autodiff/tape.hpp"
 #include "hyda/kernels/gemm.hpp"
 

@@ -9,6 +9,13 @@
 // Update rules follow PyTorch's (torch.optim, single-tensor path) so results compare
 // with a PyTorch run. All state is allocated by the constructor: step() performs no heap
 // allocation. The parameters' shapes must not change while an optimizer holds them.
+//
+// An optimizer is neither copied nor moved: it refers to its parameters by address and
+// keeps per-element state for them, and a copy stepping the same parameters with a
+// second state would be a bug (hold one in a std::unique_ptr to pass it around).
+// Constructors reject bad settings with std::invalid_argument; set_lr, step and
+// clip_grad_norm check everything before they change anything, so when one throws, no
+// parameter, gradient or state has changed.
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -23,9 +30,13 @@ template <class T>
 class Optimizer {
 public:
     virtual ~Optimizer() = default;
+    Optimizer(const Optimizer&) = delete;
+    Optimizer& operator=(const Optimizer&) = delete;
 
     // Updates every parameter from its grad() (left unchanged). Allocates nothing.
-    virtual void step() = 0;
+    // Throws std::invalid_argument, updating nothing, if a parameter's value() or grad()
+    // no longer has the size the optimizer was built with.
+    void step();
 
     T lr() const { return lr_; }
     // Takes effect from the next step (learning-rate schedules). lr >= 0.
@@ -35,13 +46,14 @@ public:
     // diagonal, learning rate included: diag receives one factor per element (size() of
     // that parameter). Momentum terms, which do not depend on that gradient, are left
     // out. For the first-order gain <g_main, P g_k> of HydaLearn. Throws
-    // std::out_of_range for an index past params().
+    // std::out_of_range for an index past params(), std::invalid_argument as step() does.
     void preconditioner(std::size_t param_index, T* diag) const;
 
     std::span<Parameter<T>* const> params() const { return params_; }
 
 protected:
-    // Throws std::invalid_argument for a null parameter or a negative lr.
+    // Throws std::invalid_argument for a null or repeated parameter, one whose value()
+    // and grad() differ in shape, or a negative lr.
     Optimizer(std::vector<Parameter<T>*> params, T lr);
 
     // Element offset of parameter i in flat per-element state of size total_size().
@@ -49,6 +61,7 @@ protected:
     std::size_t total_size() const { return offsets_.back(); }
 
 private:
+    virtual void update() = 0;  // step() once the parameters are checked
     virtual void fill_preconditioner(std::size_t param_index, T* diag) const = 0;
 
     std::vector<Parameter<T>*> params_;
@@ -74,9 +87,9 @@ template <class T>
 class SGD final : public Optimizer<T> {
 public:
     SGD(std::vector<Parameter<T>*> params, T lr, SGDOptions<T> options = {});
-    void step() override;
 
 private:
+    void update() override;
     // lr everywhere: the momentum term is ignored (it does not depend on this gradient).
     void fill_preconditioner(std::size_t param_index, T* diag) const override;
 
@@ -106,7 +119,6 @@ struct AdamWOptions {
 template <class T>
 class AdamBase : public Optimizer<T> {
 public:
-    void step() final;
     std::int64_t steps() const { return t_; }  // steps taken
 
 protected:
@@ -114,6 +126,7 @@ protected:
     AdamBase(const char* name, std::vector<Parameter<T>*> params, T lr, T beta1, T beta2, T eps, T l2, T decoupled);
 
 private:
+    void update() final;
     // lr() / (sqrt(v_hat) + eps), v_hat = v / (1 - beta2^t) after the t steps taken so
     // far (this step's gradient not included). The first moment is left out, as SGD's
     // momentum is: the factor Adam would apply if m_hat were this gradient. Before the

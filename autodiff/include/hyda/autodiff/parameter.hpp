@@ -1,6 +1,14 @@
 #pragma once
 // A trainable tensor: its value, the gradient the optimizer applies, and after
 // Tape::backward_multi the separate gradient of each loss.
+//
+// value() and grad() must keep one shape, and an optimizer needs the shapes it was built
+// with: Tape::param, combine(), clip_grad_norm and Optimizer::step throw
+// std::invalid_argument when a parameter was resized against that.
+//
+// Copies are independent (value, gradient and task gradients included). A moved-from
+// parameter is empty ([0 x 0], no task gradients). Copy assignment gives the strong
+// guarantee.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -9,10 +17,19 @@
 
 namespace hyda::ad {
 
+namespace detail {
+template <class T> struct ParameterAccess;  // the tape's access to the task gradients (src/parameter_access.hpp)
+}
+
 template <class T>
 class Parameter {
 public:
     Parameter(std::string name, int rows, int cols) : name_(std::move(name)), value_(rows, cols), grad_(rows, cols) {}
+
+    Parameter(const Parameter&) = default;
+    Parameter(Parameter&& other) noexcept;
+    Parameter& operator=(const Parameter& other);
+    Parameter& operator=(Parameter&& other) noexcept;
 
     const std::string& name() const { return name_; }
     int rows() const { return value_.rows(); }
@@ -44,16 +61,14 @@ public:
     // grad() = sum_k weights[k] * task_grad(k), over the losses of the last backward_multi.
     void combine(const T* weights, int n_losses);
 
-    // Internal (the tape): storage for the per-loss gradients of the losses in `mask`,
-    // laid out in increasing loss order. Allocates only when it must grow.
-    T* prepare_task_grads(std::uint64_t mask);
-
 private:
+    friend struct detail::ParameterAccess<T>;
+
     int slot_of(int k) const;
 
     std::string name_;
     Tensor<T> value_, grad_;
-    std::vector<T> task_grads_;
+    std::vector<T> task_grads_;  // one slot of size() per bit of task_mask_, in bit order
     std::uint64_t task_mask_ = 0;
 };
 

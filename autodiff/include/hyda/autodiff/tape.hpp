@@ -16,13 +16,17 @@
 // each L_k separately (Parameter::task_grad(k)). A node's adjoint carries one slot per
 // loss that reaches it: a task head carries one, a shared trunk K, and a matmul's
 // backward over K slots runs as one GEMM with K times the rows.
+//
+// Errors: input, param, backward and backward_multi check their arguments before they
+// change anything, so when one throws std::invalid_argument the tape, its Vars and the
+// parameters are as they were (the last sweep's gradients and adjoints included). If
+// memory runs out during a sweep, that sweep's gradients and adjoints are unspecified,
+// but the tape and the parameters stay usable and the next sweep recomputes them.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <span>
-#include <string>
 #include <string_view>
-#include <vector>
 
 #include "hyda/autodiff/parameter.hpp"
 #include "hyda/kernels/gemm.hpp"
@@ -30,9 +34,12 @@
 namespace hyda::ad {
 
 template <class T> class Tape;
-template <class T> struct Node;
+namespace detail {
+template <class T> struct TapeState;  // the recording, for ops (src/tape_state.hpp)
+}
 
-// A handle to a node of a tape (cheap to copy).
+// A handle to a node of a tape: cheap to copy, and every copy names the same node. It
+// stays valid until the tape's next reset().
 template <class T>
 struct Var {
     Tape<T>* tape = nullptr;
@@ -62,11 +69,14 @@ public:
     // seed drives dropout masks.
     explicit Tape(std::uint64_t seed = 0);
     ~Tape();
+    // Neither copied nor moved: every Var holds the tape's address.
     Tape(const Tape&) = delete;
     Tape& operator=(const Tape&) = delete;
+    Tape(Tape&&) = delete;
+    Tape& operator=(Tape&&) = delete;
 
     // Forgets every node (Vars of this tape become invalid) and keeps the memory.
-    void reset();
+    void reset() noexcept;
 
     // A constant: the tape reads `data` (rows x cols, row-major) without copying it, so it
     // must stay alive and unchanged until the last backward of this step.
@@ -94,22 +104,11 @@ public:
     // output this throws std::logic_error: read the input's adjoint.
     const T* adjoint(Var<T> v, int k) const;
 
-    // Internal, for ops: the node behind a Var (checks that it belongs to this tape).
-    Node<T>& node(Var<T> v);
-    const Node<T>& node(Var<T> v) const;
-    // Internal, for ops: records a node and allocates its value from the arena.
-    Var<T> record(Node<T>&& n);
-    // Internal, for ops: `count` elements of scratch memory that live until reset().
-    T* scratch(std::size_t count);
-    std::uint64_t next_random();
-
     std::size_t size() const;  // number of nodes recorded since reset()
 
 private:
-    void sweep(std::span<const Var<T>> losses, std::span<const T* const> per_sample_seeds, bool multi);
-
-    struct Impl;
-    std::unique_ptr<Impl> impl_;
+    friend struct detail::TapeState<T>;
+    std::unique_ptr<detail::TapeState<T>> state_;
 };
 
 }  // namespace hyda::ad
