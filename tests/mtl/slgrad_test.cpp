@@ -73,7 +73,12 @@ TEST_CASE("SLGrad weights every sample by its clipped inner product with the hel
     // Clipped: 2, 0, 0, 6, 0.5, 0; their sum 8.5 is the normaliser.
     CHECK_THAT(w, Catch::Approx(Vec{2 / 8.5, 0, 0, 6 / 8.5, 0.5 / 8.5, 0}));
     Vec c(2, NAN);
-    s->coefficients(StepContext{}, c);
+    StepContext step;
+    step.tasks = 2;
+    const Vec losses = {1, 1}, gram = {1, 0, 0, 1};
+    step.losses = losses;
+    step.gram = gram;
+    s->coefficients(step, c);
     CHECK(c == Vec{1, 1});  // the tasks themselves are not reweighted
 
     // Cosines 2/8, -1/2, 0, 6/6, 0.5/2, -3/6: clipped sum 1.5.

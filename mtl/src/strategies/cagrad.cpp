@@ -99,7 +99,7 @@ void CAGrad::solve() {
     }
 }
 
-void CAGrad::coefficients(const StepContext& ctx, std::span<double> c) {
+void CAGrad::do_coefficients(const StepContext& ctx, std::span<double> c) {
     const std::size_t K = std::size_t(tasks_);
     double mean_norm2 = 0, largest_norm2 = 0;  // ||g_0||^2, max_k ||g_k||^2
     for (std::size_t i = 0; i < K; ++i) {

@@ -31,9 +31,10 @@ class CAGrad final : public Strategy {
 public:
     CAGrad(int tasks, detail::Options& options);
     std::string name() const override { return "cagrad"; }
-    void coefficients(const StepContext& ctx, std::span<double> c) override;
 
 private:
+    void do_coefficients(const StepContext& ctx, std::span<double> c) override;
+
     // F(w) on the scaled G; writes G w into gw.
     double objective(std::span<const double> w, std::span<double> gw) const;
     // dF/dw at w, from gw = G w.

@@ -20,7 +20,7 @@ Needs GradNorm::needs() const {
     return n;
 }
 
-void GradNorm::coefficients(const StepContext& ctx, std::span<double> c) {
+void GradNorm::do_coefficients(const StepContext& ctx, std::span<double> c) {
     std::copy(weights_.begin(), weights_.end(), c.begin());
     const std::size_t K = weights_.size();
     auto grad_norm = [&](std::size_t k) { return std::sqrt(ctx.gram_last[k * K + k]); };

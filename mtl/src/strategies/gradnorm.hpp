@@ -36,9 +36,10 @@ public:
     GradNorm(int tasks, detail::Options& options);
     std::string name() const override { return "gradnorm"; }
     Needs needs() const override;
-    void coefficients(const StepContext& ctx, std::span<double> c) override;
 
 private:
+    void do_coefficients(const StepContext& ctx, std::span<double> c) override;
+
     double alpha_, lr_;
     std::vector<double> weights_, initial_loss_;  // initial_loss_ 0: not seen yet
 };

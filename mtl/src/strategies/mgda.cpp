@@ -45,7 +45,7 @@ double MGDA::normalizer(const StepContext& ctx, int k) const {
     return n > 0 && std::isfinite(n) ? n : 1.0;
 }
 
-void MGDA::coefficients(const StepContext& ctx, std::span<double> alpha) {
+void MGDA::do_coefficients(const StepContext& ctx, std::span<double> alpha) {
     const std::size_t K = std::size_t(tasks_);
     for (int k = 0; k < tasks_; ++k) scale_[std::size_t(k)] = normalizer(ctx, k);
     for (std::size_t i = 0; i < K; ++i)

@@ -30,9 +30,10 @@ class MGDA final : public Strategy {
 public:
     MGDA(int tasks, detail::Options& options);
     std::string name() const override { return "mgda"; }
-    void coefficients(const StepContext& ctx, std::span<double> c) override;
 
 private:
+    void do_coefficients(const StepContext& ctx, std::span<double> c) override;
+
     enum class Normalize { none, l2, loss, loss_l2 };
     double normalizer(const StepContext& ctx, int k) const;
 

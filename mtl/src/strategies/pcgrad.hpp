@@ -23,9 +23,10 @@ class PCGrad final : public Strategy {
 public:
     PCGrad(int tasks, detail::Options& options);
     std::string name() const override { return "pcgrad"; }
-    void coefficients(const StepContext& ctx, std::span<double> c) override;
 
 private:
+    void do_coefficients(const StepContext& ctx, std::span<double> c) override;
+
     int tasks_;
     bool mean_ = false;
     std::vector<double> projected_;    // g_i^PC's coefficients over the g_k
