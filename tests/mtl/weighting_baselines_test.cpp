@@ -194,6 +194,23 @@ TEST_CASE("gradnorm: L(0) is the first positive loss (a batch without labels is 
     check_near(step(*s, {{1, 1}, g}), {0.9, 1.1});
 }
 
+TEST_CASE("gradnorm: a step larger than a weight leaves it positive, and the sum K", "[strategies]") {
+    // Norms n = (100, 1), equal losses, default lr 0.025: the first update takes w_0 to
+    // 1 - 2.5 = -1.5, which the floor 1e-3 replaces, and w_1 to 1.025; renormalised,
+    // w = 2 (0.001, 1.025) / 1.026. (Unclamped, w would go (6.3, -4.3), then (-16, 18).)
+    auto s = make_strategy("gradnorm", 2, 0);
+    const Batch b{{1, 1}, {{100, 0}, {0, 1}}};
+    check_near(step(*s, b), {1, 1});
+    check_near(step(*s, b), {2 * 0.001 / 1.026, 2 * 1.025 / 1.026});
+    for (int t = 0; t < 50; ++t) {
+        const Vec c = step(*s, b);
+        INFO("step " << t + 2 << ": " << c[0] << ", " << c[1]);
+        CHECK(c[0] > 0);
+        CHECK(c[1] > 0);
+        CHECK(sum(c) == Approx(2.0));
+    }
+}
+
 TEST_CASE("gradnorm asks the trainer for the last layer's Gram matrix", "[strategies]") {
     CHECK(make_strategy("gradnorm", 2, 0)->needs().last_layer_gram);
     CHECK_FALSE(make_strategy("gcossim", 2, 0)->needs().last_layer_gram);
