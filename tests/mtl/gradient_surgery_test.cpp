@@ -237,41 +237,33 @@ TEST_CASE("MGDA for two tasks: the closed form of Algorithm 1", "[strategies]") 
     check_near(direction("mgda", {{1, 2}, {-2, -4}}), {0, 0});
 }
 
-TEST_CASE("MGDA's direction is the min-norm point of the convex hull", "[strategies]") {
-    // Frank-Wolfe converges slowly (as 1/steps) once it zig-zags inside a face, so the
-    // checks use its own certificate, the gap ||d||^2 - min_k <d, g_k>: it is >= 0 only
-    // at the min-norm point (the optimality condition <d, g_k> >= ||d||^2 for every k), and
-    // ||d||^2 exceeds the least squared norm by at most twice the gap (the Frank-Wolfe
-    // bound: the gradient of ||d||^2 in the weights is 2 G a). Checked: a long run closes
-    // the gap to 1e-5 of max_k ||g_k||^2; no point of the simplex (grid and random search)
-    // is shorter than ||d||^2 - 2 gap nor, beyond that tolerance, shorter than d; the
-    // defaults (250 steps) stay within 1% of max_k ||g_k||^2.
+TEST_CASE("MGDA's direction is the min-norm point of the convex hull (KKT), up to 8 tasks", "[strategies]") {
+    // d = sum_k a_k g_k is the min-norm point of the hull exactly when a is in the simplex
+    // and <d, g_k> >= ||d||^2 for every k, with equality where a_k > 0 (the KKT conditions
+    // of min a^T G a; <d, g_k> = (G a)_k). Checked on the vectors to 1e-12 of the largest
+    // ||g_k||^2, with fewer dimensions than tasks in some trials (then the hull often holds
+    // 0); and no random point of the simplex is shorter. (Frank-Wolfe, the paper's
+    // Algorithm 2, stopped up to 47% above the least squared norm with 5 tasks.)
     std::mt19937_64 rng(11);
-    for (int trial = 0; trial < 40; ++trial) {
-        const int K = 3 + trial % 2, dim = 2 + trial % 4;
+    for (int trial = 0; trial < 120; ++trial) {
+        const int K = 2 + trial % 7, dim = 1 + trial % 6;
         const Vectors g = random_gradients(K, dim, rng);
         const double scale = largest_norm2(g);
-        auto gap_of = [&](const Vec& d) {
-            double least = std::numeric_limits<double>::infinity();
-            for (const Vec& gk : g) least = std::min(least, dot(d, gk));
-            return dot(d, d) - least;
-        };
-        const Vec a = coefficients("mgda", g, {"max_iter=100000", "tol=0"});
-        CHECK(std::accumulate(a.begin(), a.end(), 0.0) == Approx(1));
-        for (double x : a) CHECK(x >= 0);
+        const Vec a = coefficients("mgda", g);
+        INFO("trial " << trial << ": " << K << " tasks in " << dim << " dimensions");
+        CHECK(std::accumulate(a.begin(), a.end(), 0.0) == Approx(1).epsilon(1e-15));
         const Vec d = combine(g, a);
-        const double d2 = dot(d, d), gap = gap_of(d);
-        CHECK(gap <= 1e-5 * scale);
-        double best = std::numeric_limits<double>::infinity();
-        for_simplex_points(K, 20000, rng, [&](const Vec& w) {
-            const Vec v = combine(g, w);
-            best = std::min(best, dot(v, v));
-        });
-        CHECK(best >= d2 - 2 * gap - 1e-12 * scale);
-        CHECK(d2 <= best + 1e-5 * scale);
-        const Vec d_default = direction("mgda", g);
-        CHECK(gap_of(d_default) <= 1e-2 * scale);
-        CHECK(dot(d_default, d_default) <= best + 1e-2 * scale);
+        const double d2 = dot(d, d);
+        for (int k = 0; k < K; ++k) {
+            CHECK(a[std::size_t(k)] >= 0);
+            const double slack = dot(d, g[std::size_t(k)]) - d2;
+            CHECK(slack >= -1e-12 * scale);
+            if (a[std::size_t(k)] > 0) CHECK(slack <= 1e-12 * scale);
+        }
+        for (int s = 0; s < 2000; ++s) {
+            const Vec v = combine(g, random_simplex_point(K, rng));
+            CHECK(dot(v, v) >= d2 - 1e-12 * scale);
+        }
     }
 }
 
@@ -287,23 +279,23 @@ TEST_CASE("MGDA's normalizations: the min-norm point of the normalized gradients
     // 16/17, d = (8/17, 2/17) = 4/17 g1 + 2/17 g2.
     check_near(coefficients("mgda", g, {"normalize=loss+"}, 0, {2, 0.5}), {4.0 / 17, 2.0 / 17});
 
-    // Three tasks, l2: d is the min-norm point of the unit gradients' hull.
+    // Three and four tasks, l2: d is the min-norm point of the unit gradients' hull, where
+    // <d, u_k> >= ||d||^2 for every unit gradient u_k.
     std::mt19937_64 rng(13);
-    for (int trial = 0; trial < 10; ++trial) {
-        const Vectors g3 = random_gradients(3, 2 + trial % 3, rng);
+    for (int trial = 0; trial < 20; ++trial) {
+        const Vectors g3 = random_gradients(3 + trial % 2, 2 + trial % 3, rng);
         Vectors unit = g3;
         for (Vec& u : unit) u = plus(Vec(u.size(), 0.0), 1 / std::sqrt(dot(u, u)), u);
-        const Vec d = direction("mgda", g3, {"normalize=l2", "max_iter=200000", "tol=0"});
-        for (const Vec& u : unit) CHECK(dot(d, u) >= dot(d, d) - 1e-5);
+        const Vec d = direction("mgda", g3, {"normalize=l2"});
+        for (const Vec& u : unit) CHECK(dot(d, u) >= dot(d, d) - 1e-12);
     }
 }
 
 TEST_CASE("MGDA with a zero gradient stops at zero", "[strategies]") {
+    // The zero gradient alone is the min-norm point: d = 0 exactly, whatever the scaling.
     for (const char* norm : {"normalize=none", "normalize=l2", "normalize=loss+"}) {
-        const Vec c = coefficients("mgda", {{1, 0}, {0, 0}, {0.5, 1}}, {norm, "max_iter=100000", "tol=0"});
-        for (double x : c) CHECK(std::isfinite(x));
-        const Vec d = combine({{1, 0}, {0, 0}, {0.5, 1}}, c);
-        CHECK(std::sqrt(dot(d, d)) < 1e-3);
+        const Vec c = coefficients("mgda", {{1, 0}, {0, 0}, {0.5, 1}}, {norm});
+        check_near(c, {0, 1, 0}, 0);
     }
 }
 
@@ -385,9 +377,9 @@ TEST_CASE("CAGrad's w minimises its objective and d solves the paper's problem",
 TEST_CASE("Gradient surgery strategies reject bad options", "[strategies]") {
     CHECK_THROWS_WITH(make_strategy("pcgrad", 3, 0, {"reduction=max"}), Catch::Contains("sum, mean"));
     CHECK_THROWS_WITH(make_strategy("mgda", 3, 0, {"normalize=l1"}), Catch::Contains("none, l2, loss, loss+"));
-    CHECK_THROWS_WITH(make_strategy("mgda", 3, 0, {"max_iter=-1"}), Catch::Contains("max_iter must be an integer in [0, "));
-    CHECK_THROWS_WITH(make_strategy("mgda", 3, 0, {"max_iter=1e20"}), Catch::Contains("max_iter must be an integer in [0, "));
-    CHECK_THROWS_WITH(make_strategy("mgda", 3, 0, {"tol=-1"}), Catch::Contains("tol >= 0"));
+    // Frank-Wolfe's step budget and tolerance went with it: the QP is solved exactly.
+    CHECK_THROWS_WITH(make_strategy("mgda", 3, 0, {"max_iter=250"}), Catch::Contains("unknown option 'max_iter'"));
+    CHECK_THROWS_WITH(make_strategy("mgda", 3, 0, {"tol=1e-5"}), Catch::Contains("unknown option 'tol'"));
     CHECK_THROWS_WITH(make_strategy("cagrad", 3, 0, {"c=-0.5"}), Catch::Contains(">= 0"));
     CHECK_THROWS_WITH(make_strategy("cagrad", 3, 0, {"rescale=2"}), Catch::Contains("1+c^2, 1+c, none"));
     CHECK_THROWS_WITH(make_strategy("cagrad", 3, 0, {"alpha=0.5"}), Catch::Contains("unknown option 'alpha'"));
