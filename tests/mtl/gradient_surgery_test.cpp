@@ -190,8 +190,9 @@ TEST_CASE("PCGrad removes the conflicting component: two tasks, random gradients
 TEST_CASE("PCGrad follows Algorithm 1 on the vectors, with a fresh random order per task", "[strategies]") {
     // Three pairwise conflicting gradients: every g_i^PC depends on the order of the two
     // others, and the 2 x 2 x 2 possible sums differ. A fresh order for each task reaches
-    // all 8 over enough steps; a single order shared by all tasks (the authors' code)
-    // could not reach the two "cyclic" choices (1 before 2, 2 before 0, 0 before 1).
+    // all 8 over enough steps; a single order shared by all tasks could not reach the two
+    // "cyclic" choices (1 before 2, 2 before 0, 0 before 1), and the authors' code, whose
+    // shuffle has no effect, reaches one choice only.
     const Vectors g = {{1, 0, 0.3}, {-0.5, 0.9, 0.1}, {-0.4, -0.8, 0.5}};
     const Vectors candidates = pcgrad_candidates(g);
     REQUIRE(candidates.size() == 8);

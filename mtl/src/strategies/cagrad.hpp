@@ -23,7 +23,12 @@ namespace hyda::mtl {
 // Options: c=0.5 (>= 0; the paper's convergence result needs c < 1),
 // rescale=1+c^2|1+c|none: d is divided by 1 + c^2, 1 + c or 1. The paper's algorithm does
 // not rescale; the authors' released code does, by 1 + c^2 by default (its rescale=1),
-// and so do we, so that learning rates carry over from their experiments.
+// and so do we. Their learning rates still do not carry over: their supervised training
+// scripts (github.com/Cranial-XIX/CAGrad, nyuv2/utils.py and cityscapes/utils.py,
+// overwrite_grad) multiply the returned direction by the number of tasks K "to match the
+// sum loss", so their step is K (g_0 + lambda g_w) / (1 + c^2), K times ours: use K times
+// their learning rate (at c = 0 their step is the sum of the task gradients, ours the
+// mean, 1/K of the "equal" strategy's).
 // Deviations: the authors solve for w with scipy's SLSQP, we with our own solver (same
 // convex problem). If g_0 or g_w is zero up to rounding (below 1e-6 of the largest task
 // gradient's norm), d = g_0: the authors' code adds 1e-8 to both norms to the same end.
