@@ -16,6 +16,7 @@
 
 #include "hyda/mtl/dataset.hpp"
 #include "hyda/mtl/trainer.hpp"
+#include "strategy_trace.hpp"
 
 namespace {
 
@@ -386,32 +387,108 @@ TEST_CASE("Gradient surgery strategies reject bad options", "[strategies]") {
     CHECK_THROWS_WITH(make_strategy("cagrad", 3, 0, {"alpha=0.5"}), Catch::Contains("unknown option 'alpha'"));
 }
 
-TEST_CASE("Gradient surgery strategies train end to end", "[strategies]") {
+TEST_CASE("through the trainer, every step of PCGrad, MGDA and CAGrad solves its problem", "[strategies]") {
+    // A real run (synthetic data, 3 tasks, 2 epochs of 8 batches) with the trainer's trace;
+    // each step's coefficients checked on the G that step's strategy saw.
     SyntheticSpec synth;
     synth.rows = 256;
     synth.features = 8;
     const Dataset<float> data = make_synthetic<float>(synth);
-    const std::vector<std::pair<std::string, std::vector<std::string>>> configs = {
-        {"pcgrad", {}}, {"pcgrad", {"reduction=mean"}}, {"mgda", {}}, {"mgda", {"normalize=loss+"}}, {"cagrad", {}}, {"cagrad", {"c=0.9", "rescale=none"}}};
-    for (const auto& [name, options] : configs) {
-        INFO(name << (options.empty() ? "" : " " + options[0]));
+    auto run = [&](const std::string& name, const std::vector<std::string>& options) {
         ModelSpec spec;
         spec.inputs = synth.features;
         spec.trunk = {16, 16};
         spec.tasks = synthetic_tasks();
         Model<float> model(spec, 3);
         auto strategy = make_strategy(name, model.tasks(), spec.main_task, options);
-        TrainOptions opt;
-        opt.lr = 1e-2;
-        Trainer<float> trainer(model, *strategy, opt);
-        std::vector<int> rows(32);
-        for (int step = 0; step < 5; ++step) {
-            std::iota(rows.begin(), rows.end(), 32 * step);
-            trainer.step(data, rows);  // throws on a non-finite coefficient
+        TrainOptions o;
+        o.epochs = 2;
+        o.batch_size = 32;
+        o.lr = 1e-2;
+        const std::vector<hyda::test::TracedStep> steps = hyda::test::fit_traced(model, *strategy, data, o).steps;
+        REQUIRE(steps.size() == 16);
+        return steps;
+    };
+    const std::size_t K = 3;
+    auto largest = [](const Vec& G) { return std::max({G[0], G[4], G[8]}); };
+
+    SECTION("pcgrad: one of Algorithm 1's results, run in coefficient space on G") {
+        // Every order of the two other tasks for each task: 2 x 2 x 2 candidate sums.
+        int conflicts = 0;
+        for (const auto& step : run("pcgrad", {})) {
+            const Vec& G = step.gram;
+            Vectors sums = {Vec(K, 0.0)};
+            for (std::size_t i = 0; i < K; ++i) {
+                std::vector<std::size_t> order;
+                for (std::size_t j = 0; j < K; ++j)
+                    if (j != i) order.push_back(j);
+                Vectors next;
+                do {
+                    Vec p(K, 0.0);  // g_i^PC's coefficients
+                    p[i] = 1;
+                    for (std::size_t j : order) {
+                        const double inner = p[0] * G[j] + p[1] * G[K + j] + p[2] * G[2 * K + j];
+                        if (inner < 0) p[j] -= inner / G[j * K + j];
+                    }
+                    for (const Vec& sum : sums) next.push_back(plus(sum, 1, p));
+                } while (std::next_permutation(order.begin(), order.end()));
+                sums = next;
+            }
+            bool found = false;
+            for (const Vec& candidate : sums) found = found || near(step.coefficients, candidate, 1e-12);
+            CHECK(found);
+            conflicts += G[1] < 0 || G[2] < 0 || G[5] < 0;
         }
-        const Introspection after = trainer.inspect(data, rows);
-        REQUIRE(after.coefficients.size() == 3);
-        for (double c : after.coefficients) CHECK(std::isfinite(c));
-        if (name == "mgda" && options.empty()) CHECK(std::accumulate(after.coefficients.begin(), after.coefficients.end(), 0.0) == Approx(1));
+        CHECK(conflicts > 0);
+    }
+    SECTION("mgda: the min-norm point of the hull (KKT on G), plain and with normalize=loss+") {
+        for (const bool normalized : {false, true}) {
+            for (const auto& step : run("mgda", normalized ? std::vector<std::string>{"normalize=loss+"} : std::vector<std::string>{})) {
+                // loss+: a_k = c_k n_k are the weights of the g_k / n_k, n_k = L_k ||g_k||.
+                Vec n(K, 1.0), a = step.coefficients, G = step.gram;
+                if (normalized)
+                    for (std::size_t k = 0; k < K; ++k) n[k] = step.losses[k] * std::sqrt(step.gram[k * K + k]);
+                for (std::size_t i = 0; i < K; ++i) {
+                    a[i] *= n[i];
+                    for (std::size_t j = 0; j < K; ++j) G[i * K + j] /= n[i] * n[j];
+                }
+                CHECK(std::accumulate(a.begin(), a.end(), 0.0) == Approx(1).epsilon(1e-14));
+                Vec Ga(K, 0.0);
+                for (std::size_t i = 0; i < K; ++i)
+                    for (std::size_t j = 0; j < K; ++j) Ga[i] += G[i * K + j] * a[j];
+                const double norm2 = dot(a, Ga);
+                for (std::size_t k = 0; k < K; ++k) {
+                    CHECK(a[k] >= 0);
+                    CHECK(Ga[k] >= norm2 - 1e-12 * largest(G));
+                    if (a[k] > 0) CHECK(Ga[k] <= norm2 + 1e-12 * largest(G));
+                }
+            }
+        }
+    }
+    SECTION("cagrad: w minimises the dual objective F and d lies on the ball's boundary") {
+        // rescale=none: c_k = 1/K + lambda w_k with sum w = 1, so lambda = sum c - 1 and
+        // w = (c - 1/K) / lambda; F(w) = w^T G 1/K + c ||g_0|| sqrt(w^T G w), and
+        // ||d - g_0|| = c ||g_0||, with d - g_0 = sum_k (c_k - 1/K) g_k.
+        std::mt19937_64 rng(23);
+        for (const double c : {0.5, 0.9}) {
+            for (const auto& step : run("cagrad", {"c=" + std::to_string(c), "rescale=none"})) {
+                const Vec& G = step.gram;
+                auto quad = [&](const Vec& x, const Vec& y) {
+                    double q = 0;
+                    for (std::size_t i = 0; i < K; ++i)
+                        for (std::size_t j = 0; j < K; ++j) q += x[i] * G[i * K + j] * y[j];
+                    return q;
+                };
+                const Vec mean(K, 1.0 / K);
+                const double g0 = std::sqrt(quad(mean, mean));
+                auto F = [&](const Vec& w) { return quad(w, mean) + c * g0 * std::sqrt(std::max(quad(w, w), 0.0)); };
+                const double lambda = std::accumulate(step.coefficients.begin(), step.coefficients.end(), 0.0) - 1;
+                REQUIRE(lambda > 0);
+                Vec w(K), offset(K);
+                for (std::size_t k = 0; k < K; ++k) offset[k] = step.coefficients[k] - 1.0 / K, w[k] = offset[k] / lambda;
+                CHECK(std::sqrt(quad(offset, offset)) == Approx(c * g0).epsilon(1e-9));
+                for (int s = 0; s < 2000; ++s) CHECK(F(w) <= F(random_simplex_point(int(K), rng)) + 1e-9 * largest(G));
+            }
+        }
     }
 }
