@@ -51,6 +51,24 @@ Vec random_gram(int K, int rank, double spread, int duplicates, int zeros, doubl
     return G;
 }
 
+// A linear term of relative size `magnitude`, from comparable to G down to much smaller
+// (CAGrad's dual near its min-norm end): b = magnitude G z, in G's range like UPGrad's
+// b = G u and CAGrad's b = G 1 / K, so that f is flat along G's null space up to
+// rounding; or, for `in_range` false, b = magnitude max_k G_kk z. z standard normal.
+Vec linear_term(const Vec& G, double magnitude, bool in_range, std::mt19937_64& rng) {
+    const std::size_t K = std::size_t(std::sqrt(double(G.size())));
+    double largest = 0;
+    for (std::size_t k = 0; k < K; ++k) largest = std::max(largest, G[k * K + k]);
+    std::normal_distribution<double> normal;
+    Vec z(K), b(K, 0.0);
+    for (double& x : z) x = normal(rng);
+    for (std::size_t i = 0; i < K; ++i)
+        for (std::size_t j = 0; j < K; ++j) b[i] += in_range ? magnitude * G[i * K + j] * z[j] : 0.0;
+    if (!in_range)
+        for (std::size_t i = 0; i < K; ++i) b[i] = magnitude * largest * z[i];
+    return b;
+}
+
 long double objective(const Vec& Q, const Vec& b, const std::vector<long double>& a) {
     const std::size_t K = a.size();
     long double f = 0;
@@ -145,10 +163,12 @@ TEST_CASE("simplex QP: KKT conditions on random Gram matrices of every rank, K =
             const double spread = trial % 3 == 0 ? 0.0 : trial % 3 == 1 ? 1.0 : 4.0;
             const double scale = std::pow(10.0, double(trial % 7) * 10 - 30);  // 1e-30 .. 1e30
             const Vec G = random_gram(K, rank, spread, trial % 5 == 0 ? K / 2 : 0, trial % 11 == 0 ? 1 : 0, scale, rng);
+            // A third of the problems with a linear term, of relative size 1, 1e-3 or 1e-6.
+            const Vec b = trial % 3 == 0 ? linear_term(G, std::pow(10.0, -3.0 * (trial / 3 % 3)), trial % 2 == 0, rng) : Vec{};
             Vec a(static_cast<std::size_t>(K));
-            const double lambda = qp.solve(G, {}, Region::simplex, a);
-            const Kkt v = kkt_violation(G, {}, a, lambda, Region::simplex);
-            INFO("K " << K << ", trial " << trial << ", rank " << rank << ", spread " << spread << ", scale " << scale);
+            const double lambda = qp.solve(G, b, Region::simplex, a);
+            const Kkt v = kkt_violation(G, b, a, lambda, Region::simplex);
+            INFO("K " << K << ", trial " << trial << ", rank " << rank << ", spread " << spread << ", scale " << scale << ", linear term " << !b.empty());
             CHECK(v.stationarity <= 1e-9);
             CHECK(v.feasibility <= 1e-15);
         }
@@ -164,12 +184,8 @@ TEST_CASE("simplex QP: the minimum equals a brute-force enumeration of every sup
             const int rank = 1 + trial % K;
             const double spread = trial % 2 == 0 ? 0.0 : 2.0;
             const Vec G = random_gram(K, rank, spread, trial % 4 == 0 ? 1 : 0, trial % 9 == 0 ? 1 : 0, 1.0, rng);
-            // Half of the problems with a linear term as well (CAGrad's dual, UPGrad's).
-            Vec b;
-            if (trial % 2 == 1) {
-                std::normal_distribution<double> normal;
-                for (int k = 0; k < K; ++k) b.push_back(normal(rng) * G[std::size_t(k * K + k)]);
-            }
+            // Half of the problems with a linear term, of relative size 1 down to 1e-6.
+            const Vec b = trial % 2 == 1 ? linear_term(G, std::pow(10.0, -2.0 * (trial / 2 % 4)), trial % 4 == 1, rng) : Vec{};
             Vec a(static_cast<std::size_t>(K));
             qp.solve(G, b, Region::simplex, a);
             const long double got = objective(G, b, std::vector<long double>(a.begin(), a.end())), want = brute_force_minimum(G, b);
@@ -210,6 +226,27 @@ TEST_CASE("simplex QP: hand cases", "[qp]") {
     CHECK(qp2.solve(Vec{2, 0, 0, 2}, Vec{-2, 1}, Region::nonnegative, a2) == 0);
     CHECK(a2[0] == Approx(1));
     CHECK(a2[1] == 0);
+}
+
+TEST_CASE("simplex QP: a multiplier barely beyond rounding, along a flat direction", "[qp]") {
+    // Rank-1 G (gradients c_k v) and a small b in its range: freeing task 0, whose
+    // multiplier is -1e-13 (2e-12 of the terms summed), makes the face singular with a
+    // slope along the null direction equal to that multiplier. Judging that slope "flat"
+    // against the larger terms the slope sums undid the release: the solver freed task 0
+    // and dropped it again until its step limit.
+    const Vec G = {0.52844368965659194,   -0.85288994800783158, -1.1981973845267206, 1.54754962895574,    -0.024908339124951433,
+                   -0.85288994800783158,  1.3765350550131745,   1.9338493864052269,  -2.4976918987098276, 0.040201203036498906,
+                   -1.1981973845267206,   1.9338493864052269,   2.7168021879864743,  -3.508926218884473,  0.056477364337184505,
+                   1.54754962895574,      -2.4976918987098276,  -3.508926218884473,  4.5320057765045423,  -0.072944178774794241,
+                   -0.024908339124951433, 0.040201203036498906, 0.056477364337184505, -0.072944178774794241, 0.0011740614375900082};
+    const Vec b = {0.0015120818991564734, -0.0024404482022346778, -0.0034285064091597647, 0.0044281383768117874, -7.1272397563063651e-05};
+    SimplexQP qp(5);
+    Vec a(5);
+    const double lambda = qp.solve(G, b, Region::simplex, a);
+    const Kkt v = kkt_violation(G, b, a, lambda, Region::simplex);
+    CHECK(v.stationarity <= 1e-12);
+    CHECK(v.feasibility <= 1e-15);
+    CHECK(double(objective(G, b, std::vector<long double>(a.begin(), a.end()))) == Approx(double(brute_force_minimum(G, b))).margin(1e-15));
 }
 
 TEST_CASE("simplex QP: nonnegative region on random problems (projections onto a dual cone)", "[qp]") {

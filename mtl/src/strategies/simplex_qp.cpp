@@ -85,6 +85,7 @@ bool SimplexQP::direction(std::span<const double> a) {
             }
             y_[t] = 1;
             to_p(t + 1);
+            dependent_ = basis_[t];
             return false;
         }
         row[t] = std::sqrt(pivot);
@@ -125,9 +126,16 @@ double SimplexQP::solve(std::span<const double> Q, std::span<const double> b, Re
     }
     const double infinity = std::numeric_limits<double>::infinity();
     const int max_steps = 100 + 20 * int(n);  // a few n in practice; a guard, not a budget
+    std::size_t freed = n;                      // the index freed by the previous step, if any
     for (int step = 0; step < max_steps; ++step) {
         gradient(a);
         const bool newton = direction(a);
+        // Along the null direction of a just-freed index k, f changes at the rate of k's
+        // multiplier, which the release found negative beyond rounding: trust that sign
+        // (the slope computed below sums larger terms, and a flat verdict would undo the
+        // release and free k again forever).
+        const bool freed_descends = !newton && dependent_ == freed;
+        freed = n;
         double slope = 0, slope_size = 0, curvature = 0;
         for (std::size_t i : free_) {
             slope += g_[i] * p_[i];
@@ -138,11 +146,11 @@ double SimplexQP::solve(std::span<const double> Q, std::span<const double> b, Re
         if (!newton) {
             // f is linear along a null direction. Take it downhill to the next bound; if
             // it is flat, away from the index that made the face singular, which drops it.
-            if (slope >= -tolerance * slope_size) {
+            if (!freed_descends && slope >= -tolerance * slope_size) {
                 for (std::size_t i : free_) p_[i] = -p_[i];
                 length = infinity;
             } else {
-                length = curvature > 0 ? -slope / curvature : infinity;
+                length = curvature > 0 && slope < 0 ? -slope / curvature : infinity;
             }
         }
         std::size_t blocking = n;
@@ -174,6 +182,7 @@ double SimplexQP::solve(std::span<const double> Q, std::span<const double> b, Re
         }
         if (release == n) return lambda;
         free_.push_back(release);
+        freed = release;
     }
     throw std::runtime_error("simplex_qp: no convergence in " + std::to_string(max_steps) + " steps");
 }

@@ -53,7 +53,8 @@ private:
     bool simplex_ = true;
     std::vector<std::size_t> free_, basis_;  // F; F without the simplex's reference index
     std::vector<double> g_, g_scale_, p_, h_, y_, H_, L_;
-    std::size_t reference_ = 0;
+    std::size_t reference_ = 0;  // the simplex's reference index r
+    std::size_t dependent_ = 0;  // after direction() returns false: the index whose pivot vanished
 };
 
 }  // namespace hyda::mtl::detail
