@@ -245,7 +245,7 @@ TEST_CASE("MGDA's direction is the min-norm point of the convex hull (KKT), up t
     // of min a^T G a; <d, g_k> = (G a)_k). Checked on the vectors to 1e-12 of the largest
     // ||g_k||^2, with fewer dimensions than tasks in some trials (then the hull often holds
     // 0); and no random point of the simplex is shorter. (Frank-Wolfe, the paper's
-    // Algorithm 2, stopped up to 47% above the least squared norm with 5 tasks.)
+    // Algorithm 2, with the authors' 250 steps, failed this on 85 of the 120 problems.)
     std::mt19937_64 rng(11);
     for (int trial = 0; trial < 120; ++trial) {
         const int K = 2 + trial % 7, dim = 1 + trial % 6;
@@ -383,7 +383,7 @@ TEST_CASE("CAGrad's w satisfies its dual's KKT conditions, up to 16 tasks", "[st
     // Checked on the vectors to 1e-8 of max_k ||g_k|| ||g_0||, for random gradients of
     // every rank, half of them with 99% of their mean removed (nearly cancelling, so G is
     // ill-conditioned on the scale of g_0). (The accelerated projected gradient method
-    // CAGrad used before stopped up to 6e-6 off on such problems.)
+    // CAGrad used before failed this on 44 of the 300 problems.)
     std::mt19937_64 rng(29);
     for (int trial = 0; trial < 300; ++trial) {
         const int K = 2 + trial % 15, dim = 1 + trial % (K + 2);

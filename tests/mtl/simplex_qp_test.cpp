@@ -1,4 +1,4 @@
-// The exact QP solver behind MGDA (mtl/src/strategies/simplex_qp.hpp): its answers on
+// The exact QP solver behind MGDA and CAGrad (mtl/src/strategies/simplex_qp.hpp): its
 // random Gram matrices G = J J^T of every rank, with identical, zero and badly scaled
 // gradients, against the KKT conditions and, for up to 8 tasks, against a brute-force
 // enumeration of every support in long double; hand cases; the nonnegative region; errors.
@@ -153,8 +153,8 @@ Kkt kkt_violation(const Vec& Q, const Vec& b, const Vec& a, double lambda, Regio
 
 TEST_CASE("simplex QP: KKT conditions on random Gram matrices of every rank, K = 2..16", "[qp]") {
     // 4500 problems: ranks 1..K, rows scaled over up to 8 decades, half the rows duplicated
-    // in some, a zero row in others, the whole scaled by 1e-30 .. 1e30. Measured: largest
-    // violation 6e-16 of max_k G_kk, largest infeasibility 4e-16.
+    // in some, a zero row in others, the whole scaled by 1e-30 .. 1e30, a third with a
+    // linear term. Measured: largest violation 5e-16 of the scale, infeasibility 4e-16.
     std::mt19937_64 rng(2024);
     for (int K = 2; K <= 16; ++K) {
         SimplexQP qp(static_cast<std::size_t>(K));

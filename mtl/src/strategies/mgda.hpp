@@ -14,9 +14,9 @@ namespace hyda::mtl {
 // We solve that QP on G exactly (to rounding), for any number of tasks, with an
 // active-set method (simplex_qp.hpp), where the paper uses the closed form of its
 // Algorithm 1 for two tasks and Frank-Wolfe (its Algorithm 2) for more: Frank-Wolfe from
-// uniform weights converges as 1/steps once it zig-zags inside a face, and after the
-// authors' 250 steps stopped up to 47% above the least norm on random 5-task problems.
-// For two tasks both give the same point.
+// uniform weights converges as 1/steps once it zig-zags inside a face: after the
+// authors' 250 steps, ||d|| was up to 85% above the least norm on random 5-task problems
+// (0.6% after 100,000 steps). For two tasks both give the same point.
 // Options: normalize=none|l2|loss|loss+: run the solver on g_k / n_k with n_k = 1,
 // ||g_k||, L_k or L_k ||g_k||. The normalizations come from the authors' released code,
 // not the paper; there the weights a_k found for the normalized gradients multiply the
