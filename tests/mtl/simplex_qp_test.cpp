@@ -1,7 +1,8 @@
 // The exact QP solver behind MGDA and CAGrad (mtl/src/strategies/simplex_qp.hpp): its
-// random Gram matrices G = J J^T of every rank, with identical, zero and badly scaled
-// gradients, against the KKT conditions and, for up to 8 tasks, against a brute-force
-// enumeration of every support in long double; hand cases; the nonnegative region; errors.
+// answers on random Gram matrices G = J J^T of every rank, with identical, zero and badly
+// scaled gradients, against the KKT conditions and, for up to 8 tasks, against a
+// brute-force enumeration of every support in long double; hand cases; the nonnegative
+// region; errors.
 #include <catch2/catch.hpp>
 
 #include <algorithm>

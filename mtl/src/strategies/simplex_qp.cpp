@@ -144,14 +144,16 @@ double SimplexQP::solve(std::span<const double> Q, std::span<const double> b, Re
         }
         double length = 1;  // the face's minimiser
         if (!newton) {
-            // f is linear along a null direction. Take it downhill to the next bound; if
-            // it is flat, away from the index that made the face singular, which drops it.
-            if (!freed_descends && slope >= -tolerance * slope_size) {
+            // f is linear along a null direction (up to a curvature below the pivot
+            // tolerance): take it downhill, to the line's minimum or the next bound. If it
+            // is flat, go away from the index that made the face singular, to the bound
+            // that drops it (or an earlier one).
+            const bool flat = !freed_descends && std::abs(slope) <= tolerance * slope_size;
+            if (flat || (!freed_descends && slope > 0)) {
                 for (std::size_t i : free_) p_[i] = -p_[i];
-                length = infinity;
-            } else {
-                length = curvature > 0 && slope < 0 ? -slope / curvature : infinity;
+                slope = -slope;
             }
+            length = !flat && slope < 0 && curvature > 0 ? -slope / curvature : infinity;
         }
         std::size_t blocking = n;
         for (std::size_t i : free_)
