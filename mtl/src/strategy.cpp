@@ -71,6 +71,53 @@ std::unique_ptr<Strategy> make_strategy(const std::string& name, int tasks, int 
     throw std::invalid_argument("unknown weighting strategy '" + name + "' (known: " + known + ")");
 }
 
+namespace {
+
+// Throws unless a span the caller gave has the size the strategy reads.
+void require_size(const Strategy& s, const std::string& span, std::size_t got, std::size_t want, const char* shape) {
+    if (got != want)
+        throw std::invalid_argument("strategy '" + s.name() + "': " + span + " has " + std::to_string(got) + " values, expected " + std::to_string(want) + " (" + shape + ")");
+}
+
+// The task count of a context, checked against the strategy's (or, for a strategy built
+// directly, for consistency).
+std::size_t checked_tasks(const Strategy& s, const char* context, int tasks, int main) {
+    const bool made = s.tasks() != 0;
+    if (made ? tasks != s.tasks() || main != s.main_task() : tasks < 1 || main < 0 || main >= tasks) {
+        throw std::invalid_argument("strategy '" + s.name() + "': " + context + " for " + std::to_string(tasks) + " tasks with main task " + std::to_string(main) +
+                                    (made ? ", the strategy was made for " + std::to_string(s.tasks()) + " tasks with main task " + std::to_string(s.main_task()) : ""));
+    }
+    return std::size_t(tasks);
+}
+
+}  // namespace
+
+void Strategy::coefficients(const StepContext& ctx, std::span<double> c) {
+    const std::size_t K = checked_tasks(*this, "StepContext", ctx.tasks, ctx.main);
+    const Needs n = needs();
+    require_size(*this, "losses", ctx.losses.size(), K, "one per task");
+    require_size(*this, "gram", ctx.gram.size(), K * K, "tasks x tasks");
+    if (n.last_layer_gram) require_size(*this, "gram_last", ctx.gram_last.size(), K * K, "tasks x tasks");
+    if (n.first_order_gains || n.exact_gains) require_size(*this, "gains", ctx.gains.size(), K, "one per task");
+    require_size(*this, "the output c", c.size(), K, "one per task");
+    do_coefficients(ctx, c);
+}
+
+void Strategy::sample_weights(const SampleContext& ctx, std::span<double> w) {
+    const std::size_t K = checked_tasks(*this, "SampleContext", ctx.tasks, ctx.main);
+    if (ctx.samples < 0) throw std::invalid_argument("strategy '" + name() + "': SampleContext with " + std::to_string(ctx.samples) + " samples");
+    const std::size_t KB = K * std::size_t(ctx.samples);
+    require_size(*this, "dots", ctx.dots.size(), KB, "tasks x samples");
+    require_size(*this, "norms", ctx.norms.size(), KB, "tasks x samples");
+    require_size(*this, "the output w", w.size(), KB, "tasks x samples");
+    do_sample_weights(ctx, w);
+}
+
+void Strategy::end_epoch(std::span<const double> mean_losses) {
+    if (tasks_ != 0) require_size(*this, "mean_losses", mean_losses.size(), std::size_t(tasks_), "one per task");
+    do_end_epoch(mean_losses);
+}
+
 std::vector<std::string> strategy_names() {
     std::vector<std::string> names;
     for (const auto& [key, f] : registry()) names.push_back(key);

@@ -1,7 +1,8 @@
 // The baseline weighting strategies (uncertainty, DWA, GradNorm, GCosSim, OL-AUX), each
 // against a hand computation of its paper's rule on tiny gradients, over several steps
-// of its state, and against its defining property; then each through the registry and
-// a few trainer steps on synthetic data.
+// of its state, and against its defining property; then, with the fixed weights, each
+// through the registry in a real training run, every step checked against its rule
+// replayed from the trainer's trace.
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -11,6 +12,7 @@
 
 #include "hyda/mtl/dataset.hpp"
 #include "hyda/mtl/trainer.hpp"
+#include "strategy_trace.hpp"
 
 using namespace hyda::mtl;
 
@@ -194,6 +196,23 @@ TEST_CASE("gradnorm: L(0) is the first positive loss (a batch without labels is 
     check_near(step(*s, {{1, 1}, g}), {0.9, 1.1});
 }
 
+TEST_CASE("gradnorm: a step larger than a weight leaves it positive, and the sum K", "[strategies]") {
+    // Norms n = (100, 1), equal losses, default lr 0.025: the first update takes w_0 to
+    // 1 - 2.5 = -1.5, which the floor 1e-3 replaces, and w_1 to 1.025; renormalised,
+    // w = 2 (0.001, 1.025) / 1.026. (Unclamped, w would go (6.3, -4.3), then (-16, 18).)
+    auto s = make_strategy("gradnorm", 2, 0);
+    const Batch b{{1, 1}, {{100, 0}, {0, 1}}};
+    check_near(step(*s, b), {1, 1});
+    check_near(step(*s, b), {2 * 0.001 / 1.026, 2 * 1.025 / 1.026});
+    for (int t = 0; t < 50; ++t) {
+        const Vec c = step(*s, b);
+        INFO("step " << t + 2 << ": " << c[0] << ", " << c[1]);
+        CHECK(c[0] > 0);
+        CHECK(c[1] > 0);
+        CHECK(sum(c) == Approx(2.0));
+    }
+}
+
 TEST_CASE("gradnorm asks the trainer for the last layer's Gram matrix", "[strategies]") {
     CHECK(make_strategy("gradnorm", 2, 0)->needs().last_layer_gram);
     CHECK_FALSE(make_strategy("gcossim", 2, 0)->needs().last_layer_gram);
@@ -277,45 +296,89 @@ TEST_CASE("baseline strategies reject unknown options and meaningless values", "
     CHECK_THROWS_WITH(make_strategy("static", 3, 0, {"weights=1,2,"}), Catch::Contains("'' is not a finite number"));
     CHECK_THROWS_WITH(make_strategy("static", 3, 0, {"weights=1,inf,2"}), Catch::Contains("'inf' is not a finite number"));
     CHECK(make_strategy("static", 3, 0, {"weights=1,0.5,2"}) != nullptr);
-    CHECK_THROWS_WITH(make_strategy("mgda", 3, 0, {"max_iter=2.5"}), Catch::Contains("max_iter must be an integer"));
     CHECK_THROWS_WITH(make_strategy("gcossim", 3, 0, {"mode=soft"}), Catch::Contains("unweighted, weighted"));
     CHECK_THROWS_WITH(make_strategy("olaux", 3, 0, {"horizon=2.5"}), Catch::Contains("horizon must be a positive integer"));
     CHECK_THROWS_WITH(make_strategy("olaux", 3, 0, {"horizon=0"}), Catch::Contains("horizon must be a positive integer"));
     CHECK_THROWS_WITH(make_strategy("olaux", 3, 0, {"beta=-0.1"}), Catch::Contains("beta must be >= 0"));
 }
 
-TEST_CASE("baseline strategies train through the registry with finite coefficients", "[strategies]") {
+TEST_CASE("through the trainer, every step of every baseline follows its rule", "[strategies]") {
+    // A real run (synthetic data, 3 tasks, 3 epochs of 8 batches) with the trainer's trace:
+    // each step's coefficients against the rule replayed from that step's losses and G.
     SyntheticSpec synth;
     synth.rows = 256;
     synth.features = 8;
     const Dataset<float> data = make_synthetic<float>(synth);
-    for (const char* name : {"uncertainty", "dwa", "gradnorm", "gcossim", "olaux"}) {
-        INFO(name);
+    auto run = [&](const std::string& name, const std::vector<std::string>& options) {
         ModelSpec spec;
         spec.inputs = data.features;
         spec.trunk = {16, 16};
         spec.tasks = synthetic_tasks();
         Model<float> model(spec, 3);
-        auto strategy = make_strategy(name, model.tasks(), spec.main_task);
-        TrainOptions options;
-        options.epochs = 3;  // DWA leaves equal weights after its first two epochs
-        options.batch_size = 32;
-        options.lr = 1e-2;
-        Trainer<float> trainer(model, *strategy, options);
-        const TrainResult result = trainer.fit(data);  // throws on a non-finite coefficient
-        REQUIRE(result.epochs.size() == 3);
-        for (const EpochReport& e : result.epochs)
-            for (double c : e.mean_coefficients) CHECK(std::isfinite(c));
-        std::vector<int> rows(32);
-        std::iota(rows.begin(), rows.end(), 0);
-        const Introspection r = trainer.inspect(data, rows);
-        REQUIRE(r.coefficients.size() == 3);
-        for (double c : r.coefficients) CHECK(std::isfinite(c));
-        const std::string n = name;
-        if (n == "gradnorm" || n == "dwa") {  // weights that moved, and still sum to K
-            CHECK(sum(result.epochs[2].mean_coefficients) == Approx(3.0));
-            CHECK(result.epochs[2].mean_coefficients != Vec{1, 1, 1});
+        auto strategy = make_strategy(name, model.tasks(), spec.main_task, options);
+        TrainOptions o;
+        o.epochs = 3;
+        o.batch_size = 32;
+        o.lr = 1e-2;
+        hyda::test::TracedRun r = hyda::test::fit_traced(model, *strategy, data, o);
+        REQUIRE(r.steps.size() == 24);
+        return r;
+    };
+    const std::size_t K = 3;
+
+    SECTION("equal, single, static: the fixed weights") {
+        for (const auto& step : run("equal", {}).steps) check_near(step.coefficients, {1, 1, 1});
+        for (const auto& step : run("single", {}).steps) check_near(step.coefficients, {1, 0, 0});
+        for (const auto& step : run("static", {"weights=0.5,2,0.25"}).steps) check_near(step.coefficients, {0.5, 2, 0.25});
+    }
+    SECTION("uncertainty: c_k = exp(-s_k), s_k = log sigma_k^2 learned from the losses") {
+        Vec s(K, 0.0);
+        for (const auto& step : run("uncertainty", {"lr=0.05"}).steps) {
+            for (std::size_t k = 0; k < K; ++k) {
+                CHECK(step.coefficients[k] == Approx(std::exp(-s[k])).epsilon(1e-12));
+                s[k] -= 0.05 * (1 - std::exp(-s[k]) * step.losses[k]);
+            }
         }
-        if (n == "gcossim" || n == "olaux") CHECK(result.epochs[2].mean_coefficients[0] == 1.0);
+    }
+    SECTION("dwa: 1 for two epochs, then K softmax(r / T) of the epoch mean losses") {
+        const hyda::test::TracedRun r = run("dwa", {});
+        const auto& L = r.result.epochs;
+        Vec want(K);
+        double total = 0;
+        for (std::size_t k = 0; k < K; ++k) total += want[k] = std::exp(L[1].train_loss[k] / L[0].train_loss[k] / 2);
+        for (double& w : want) w *= double(K) / total;
+        for (const auto& step : r.steps) check_near_within(step.coefficients, step.epoch < 2 ? Vec{1, 1, 1} : want, 1e-12);
+    }
+    SECTION("gradnorm: positive weights summing to K, and moving") {
+        bool moved = false;
+        for (const auto& step : run("gradnorm", {"lr=0.05"}).steps) {
+            for (double c : step.coefficients) CHECK(c > 0);
+            CHECK(sum(step.coefficients) == Approx(3.0));
+            moved = moved || step.coefficients != Vec{1, 1, 1};
+        }
+        CHECK(moved);
+    }
+    SECTION("gcossim: an auxiliary task counts on a step exactly when its gradient agrees with the main task's") {
+        int dropped = 0;
+        for (const auto& step : run("gcossim", {}).steps) {
+            CHECK(step.coefficients[0] == 1);
+            for (std::size_t k = 1; k < K; ++k) {
+                CHECK(step.coefficients[k] == (step.gram[k] > 0 ? 1.0 : 0.0));  // G_0k: the sign of the cosine
+                dropped += step.coefficients[k] == 0;
+            }
+        }
+        CHECK(dropped > 0);
+    }
+    SECTION("olaux: every N steps, w_k += beta times the window's sum of <g_main, g_k>, clipped at 0") {
+        Vec w(K, 1.0), window(K, 0.0);
+        int steps = 0;
+        for (const auto& step : run("olaux", {"horizon=3", "beta=0.5"}).steps) {
+            check_near_within(step.coefficients, w, 1e-12);
+            for (std::size_t k = 1; k < K; ++k) window[k] += step.gram[k];
+            if (++steps % 3 != 0) continue;
+            for (std::size_t k = 1; k < K; ++k) w[k] = std::max(0.0, w[k] + 0.5 * window[k]);
+            std::fill(window.begin(), window.end(), 0.0);
+        }
+        CHECK(w != Vec{1, 1, 1});
     }
 }

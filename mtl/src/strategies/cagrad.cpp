@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <functional>
 #include <numeric>
 #include <stdexcept>
 
@@ -12,94 +11,66 @@
 namespace hyda::mtl {
 namespace {
 
-constexpr int max_iterations = 1000;
-constexpr double tolerance = 1e-8;  // on the duality gap, relative to ||g_0||^2
-constexpr double smallest_step = 1e-20;
 constexpr double negligible = 1e-12;  // a squared norm below this times max_k ||g_k||^2 is rounding
-
-// Euclidean projection of v onto the probability simplex: v_k - theta clipped at 0, with
-// theta found from v sorted in decreasing order (Held, Wolfe & Crowder 1974).
-void project_to_simplex(std::span<double> v, std::span<double> sorted) {
-    std::copy(v.begin(), v.end(), sorted.begin());
-    std::sort(sorted.begin(), sorted.end(), std::greater<>());
-    double sum = 0, theta = 0;
-    for (std::size_t j = 0; j < sorted.size(); ++j) {
-        sum += sorted[j];
-        const double t = (sum - 1) / double(j + 1);
-        if (sorted[j] > t) theta = t;
-    }
-    for (double& x : v) x = std::max(x - theta, 0.0);
-}
+constexpr int max_evaluations = 200;  // of the bracketed root search; a guard, ~10 suffice
 
 }  // namespace
 
-CAGrad::CAGrad(int tasks, detail::Options& options) : tasks_(tasks) {
+CAGrad::CAGrad(int tasks, detail::Options& options) : tasks_(tasks), qp_(std::size_t(tasks)) {
     c_ = options.number("c", 0.5);
     if (!(c_ >= 0) || !std::isfinite(c_)) throw std::invalid_argument("cagrad: c must be a finite number >= 0");
     const std::string rescale = options.text("rescale", "1+c^2", {"1+c^2", "1+c", "none"});
     divide_by_ = rescale == "1+c^2" ? 1 + c_ * c_ : rescale == "1+c" ? 1 + c_ : 1;
     const std::size_t K = std::size_t(tasks);
-    for (auto* v : {&mean_gram_, &w_, &gw_, &y_, &gy_, &trial_, &gw_trial_, &grad_, &sorted_}) v->resize(K);
+    for (auto* v : {&mean_gram_, &linear_, &w_, &gw_}) v->resize(K);
     gram_.resize(K * K);
 }
 
-double CAGrad::objective(std::span<const double> w, std::span<double> gw) const {
-    detail::gram_times(gram_, w, gw);
-    return detail::dot(mean_gram_, w) + c_ * std::sqrt(std::max(detail::dot(w, gw), 0.0));
-}
-
-void CAGrad::gradient(std::span<const double> w, std::span<const double> gw, std::span<double> out) const {
-    const double norm = std::sqrt(std::max(detail::dot(w, gw), 0.0));
-    for (std::size_t k = 0; k < w.size(); ++k) out[k] = mean_gram_[k] + (norm > 0 ? c_ * gw[k] / norm : 0.0);
+double CAGrad::residual(double mu) {
+    for (std::size_t k = 0; k < w_.size(); ++k) linear_[k] = mu * mean_gram_[k];
+    qp_.solve(gram_, linear_, detail::SimplexQP::Region::simplex, w_);
+    detail::gram_times(gram_, w_, gw_);
+    return std::sqrt(std::max(detail::dot(w_, gw_), 0.0)) - c_ * mu;
 }
 
 void CAGrad::solve() {
-    // Accelerated projected gradient (FISTA, Beck & Teboulle 2009) with backtracking,
-    // restarted from the last iterate when momentum stops decreasing F (O'Donoghue &
-    // Candes 2015): G is often ill-conditioned, which leaves F nearly flat in places.
-    std::fill(w_.begin(), w_.end(), 1.0 / double(tasks_));
-    std::copy(w_.begin(), w_.end(), y_.begin());
-    double f = objective(w_, gw_), step = 1, theta = 1;
-    for (int it = 0; it < max_iterations; ++it) {
-        // Stop on the duality gap: at d(w) = g_0 + c g_w / ||g_w||, the primal value
-        // min_i <g_i, d(w)> is min_i dF/dw_i, and F(w) = <w, dF/dw>.
-        gradient(w_, gw_, grad_);
-        if (detail::dot(w_, grad_) - *std::min_element(grad_.begin(), grad_.end()) <= tolerance) return;
-
-        const double f_y = objective(y_, gy_);
-        gradient(y_, gy_, grad_);
-        // Backtracking: accept the step once F lies under its quadratic model there.
-        double f_trial = 0;
-        for (;;) {
-            for (std::size_t k = 0; k < w_.size(); ++k) trial_[k] = y_[k] - step * grad_[k];
-            project_to_simplex(trial_, sorted_);
-            f_trial = objective(trial_, gw_trial_);
-            double model = f_y;
-            for (std::size_t k = 0; k < w_.size(); ++k) {
-                const double move = trial_[k] - y_[k];
-                model += grad_[k] * move + move * move / (2 * step);
-            }
-            if (f_trial <= model) break;
-            step /= 2;
-            if (step < smallest_step) return;  // no decrease left that rounding lets us see
+    // F(w) = <g_w, g_0> + c ||g_w|| is not a QP, but each of its minimisers is one of a
+    // family of QPs: w(mu) = argmin over the simplex of 0.5 w^T G w + mu <g_w, g_0>, whose
+    // KKT conditions divided by mu are F's when ||g_w(mu)|| = c mu. The residual r(mu)
+    // of that equation changes sign once, from + to -: the minimum over w of
+    // <g_w, g_0> + c (||g_w||^2 / t + t) / 2, whose minimum over t is F's, is convex in
+    // t = c mu, with slope of the sign of -r. It is <= 0 at hi = max_k ||g_k|| / c (no
+    // ||g_w|| exceeds max_k ||g_k||). The search starts at lo, where c lo is the least
+    // ||g_w|| above rounding (sqrt(negligible) max_k ||g_k||): below it ||g_w||, computed
+    // from G, is noise, and a root there means d = g_0 anyway. Regula falsi (Illinois: the
+    // end kept twice has its residual halved, so both ends move) finds the root; each QP
+    // is exact, and F is flat to first order at the root.
+    double largest = 0;
+    for (std::size_t k = 0; k < w_.size(); ++k) largest = std::max(largest, gram_[k * w_.size() + k]);
+    double lo = std::sqrt(negligible * largest) / c_, hi = std::sqrt(largest) / c_, r_lo = residual(lo);
+    if (r_lo <= 0) return;  // ||g_w|| below rounding: w_ = w(lo), and d = g_0
+    double r_hi = residual(hi);
+    int moved = 0;  // the end the last step moved: 1 lo, -1 hi
+    for (int evaluation = 2; evaluation < max_evaluations && r_hi < 0 && hi - lo > 1e-13 * hi; ++evaluation) {
+        double mu = (lo * r_hi - hi * r_lo) / (r_hi - r_lo);
+        if (!(mu > lo && mu < hi)) mu = (lo + hi) / 2;  // rounding at a tiny bracket
+        const double r = residual(mu);
+        if (r == 0) {
+            lo = hi = mu;
+        } else if (r > 0) {
+            lo = mu, r_lo = r;
+            if (moved == 1) r_hi /= 2;
+            moved = 1;
+        } else {
+            hi = mu, r_hi = r;
+            if (moved == -1) r_lo /= 2;
+            moved = -1;
         }
-        if (f_trial >= f) {
-            if (theta == 1) return;  // not even a plain step from w decreases F: rounding level
-            std::copy(w_.begin(), w_.end(), y_.begin());  // momentum overshot: restart from w
-            theta = 1;
-            continue;
-        }
-        const double theta_next = (1 + std::sqrt(1 + 4 * theta * theta)) / 2;
-        for (std::size_t k = 0; k < w_.size(); ++k) y_[k] = trial_[k] + (theta - 1) / theta_next * (trial_[k] - w_[k]);
-        theta = theta_next;
-        w_.swap(trial_);
-        gw_.swap(gw_trial_);
-        f = f_trial;
-        step *= 2;
     }
+    residual(r_hi >= 0 ? hi : (lo + hi) / 2);
 }
 
-void CAGrad::coefficients(const StepContext& ctx, std::span<double> c) {
+void CAGrad::do_coefficients(const StepContext& ctx, std::span<double> c) {
     const std::size_t K = std::size_t(tasks_);
     double mean_norm2 = 0, largest_norm2 = 0;  // ||g_0||^2, max_k ||g_k||^2
     for (std::size_t i = 0; i < K; ++i) {

@@ -13,9 +13,9 @@ DynamicWeightAverage::DynamicWeightAverage(int tasks, detail::Options& options)
     if (!(temperature_ > 0)) throw std::invalid_argument("dwa: temperature must be > 0");
 }
 
-void DynamicWeightAverage::coefficients(const StepContext&, std::span<double> c) { std::copy(weights_.begin(), weights_.end(), c.begin()); }
+void DynamicWeightAverage::do_coefficients(const StepContext&, std::span<double> c) { std::copy(weights_.begin(), weights_.end(), c.begin()); }
 
-void DynamicWeightAverage::end_epoch(std::span<const double> mean_losses) {
+void DynamicWeightAverage::do_end_epoch(std::span<const double> mean_losses) {
     previous_.swap(latest_);
     std::copy(mean_losses.begin(), mean_losses.end(), latest_.begin());
     if (++epochs_seen_ < 2) return;

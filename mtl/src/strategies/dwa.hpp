@@ -23,10 +23,11 @@ class DynamicWeightAverage final : public Strategy {
 public:
     DynamicWeightAverage(int tasks, detail::Options& options);
     std::string name() const override { return "dwa"; }
-    void coefficients(const StepContext& ctx, std::span<double> c) override;
-    void end_epoch(std::span<const double> mean_losses) override;
 
 private:
+    void do_coefficients(const StepContext& ctx, std::span<double> c) override;
+    void do_end_epoch(std::span<const double> mean_losses) override;
+
     double temperature_;
     int epochs_seen_ = 0;
     std::vector<double> weights_, previous_, latest_;  // w(t); L(t-2), L(t-1)

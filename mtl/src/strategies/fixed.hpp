@@ -13,9 +13,10 @@ class FixedWeights final : public Strategy {
 public:
     FixedWeights(std::string name, std::vector<double> weights) : name_(std::move(name)), weights_(std::move(weights)) {}
     std::string name() const override { return name_; }
-    void coefficients(const StepContext&, std::span<double> c) override { std::copy(weights_.begin(), weights_.end(), c.begin()); }
 
 private:
+    void do_coefficients(const StepContext&, std::span<double> c) override { std::copy(weights_.begin(), weights_.end(), c.begin()); }
+
     std::string name_;
     std::vector<double> weights_;
 };

@@ -8,7 +8,7 @@ namespace hyda::mtl {
 GradientCosineSimilarity::GradientCosineSimilarity(int main, detail::Options& options)
     : main_(main), weighted_(options.text("mode", "unweighted", {"unweighted", "weighted"}) == "weighted") {}
 
-void GradientCosineSimilarity::coefficients(const StepContext& ctx, std::span<double> c) {
+void GradientCosineSimilarity::do_coefficients(const StepContext& ctx, std::span<double> c) {
     const std::size_t K = std::size_t(ctx.tasks), m = std::size_t(main_);
     for (std::size_t k = 0; k < K; ++k) {
         if (k == m) {

@@ -24,9 +24,10 @@ class GradientCosineSimilarity final : public Strategy {
 public:
     GradientCosineSimilarity(int main, detail::Options& options);
     std::string name() const override { return "gcossim"; }
-    void coefficients(const StepContext& ctx, std::span<double> c) override;
 
 private:
+    void do_coefficients(const StepContext& ctx, std::span<double> c) override;
+
     int main_;
     bool weighted_;
 };

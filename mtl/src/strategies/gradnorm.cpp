@@ -5,6 +5,13 @@
 #include <numeric>
 
 namespace hyda::mtl {
+namespace {
+
+// The least weight an update leaves, before renormalisation (the mean weight is 1): see
+// gradnorm.hpp.
+constexpr double min_weight = 1e-3;
+
+}  // namespace
 
 GradNorm::GradNorm(int tasks, detail::Options& options)
     : alpha_(options.number("alpha", 1.5)),
@@ -20,7 +27,7 @@ Needs GradNorm::needs() const {
     return n;
 }
 
-void GradNorm::coefficients(const StepContext& ctx, std::span<double> c) {
+void GradNorm::do_coefficients(const StepContext& ctx, std::span<double> c) {
     std::copy(weights_.begin(), weights_.end(), c.begin());
     const std::size_t K = weights_.size();
     auto grad_norm = [&](std::size_t k) { return std::sqrt(ctx.gram_last[k * K + k]); };
@@ -35,7 +42,7 @@ void GradNorm::coefficients(const StepContext& ctx, std::span<double> c) {
     for (std::size_t k = 0; k < K; ++k) {
         const double target = mean_g * std::pow(loss_ratio(k) / mean_ratio, alpha_);
         const double gap = weights_[k] * grad_norm(k) - target;
-        weights_[k] -= lr_ * double((gap > 0) - (gap < 0)) * grad_norm(k);
+        weights_[k] = std::max(weights_[k] - lr_ * double((gap > 0) - (gap < 0)) * grad_norm(k), min_weight);
     }
     const double scale = double(K) / std::accumulate(weights_.begin(), weights_.end(), 0.0);
     for (double& w : weights_) w *= scale;

@@ -27,8 +27,15 @@ namespace hyda::mtl {
 //   without labels for a task gives loss 0, which cannot serve as a reference. Until then
 //   Ltilde_k = 1, the value at t = 0.
 // - w gets plain gradient descent with its own learning rate: the strategy does not own
-//   the trainer's optimizer. Like the paper, nothing keeps w_k from crossing 0 if lr n_k
-//   exceeds w_k; keep lr small relative to the gradient norms.
+//   the trainer's optimizer.
+// - A step never takes w_k below 1e-3 (a thousandth of the mean weight) before the
+//   renormalisation. Algorithm 1 does not bound the step, and one of size lr n_k > w_k
+//   makes w_k negative (gradient ascent on task k); the renormalisation then divides by
+//   a sum that may be near 0 or negative: with n = (100, 1) and the default lr, w goes
+//   (1, 1) -> (6.3, -4.3) -> (-16, 18). The paper's weights are loss weights, meant to
+//   stay positive. The floor keeps its update unchanged whenever no weight reaches it,
+//   which updating log w_k instead (as some re-implementations do, by a softmax) would
+//   not; the authors released no code to follow.
 //
 // Options: alpha (default 1.5), lr (default 0.025).
 class GradNorm final : public Strategy {
@@ -36,9 +43,10 @@ public:
     GradNorm(int tasks, detail::Options& options);
     std::string name() const override { return "gradnorm"; }
     Needs needs() const override;
-    void coefficients(const StepContext& ctx, std::span<double> c) override;
 
 private:
+    void do_coefficients(const StepContext& ctx, std::span<double> c) override;
+
     double alpha_, lr_;
     std::vector<double> weights_, initial_loss_;  // initial_loss_ 0: not seen yet
 };

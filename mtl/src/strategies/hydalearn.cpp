@@ -26,7 +26,7 @@ Needs HydaLearn::needs() const {
     return n;
 }
 
-void HydaLearn::coefficients(const StepContext& ctx, std::span<double> c) {
+void HydaLearn::do_coefficients(const StepContext& ctx, std::span<double> c) {
     // Negative gains would move the main task backwards: those tasks sit this batch out.
     for (int k = 0; k < tasks_; ++k) c[k] = (k == main_ || auxiliary_) ? std::max(ctx.gains[std::size_t(k)], 0.0) : 0.0;
     // The main task never drops out: if its own step does not help on this batch, it

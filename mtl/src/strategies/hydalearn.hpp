@@ -10,9 +10,10 @@ public:
     HydaLearn(int tasks, int main, detail::Options& options);
     std::string name() const override { return "hydalearn"; }
     Needs needs() const override;
-    void coefficients(const StepContext& ctx, std::span<double> c) override;
 
 private:
+    void do_coefficients(const StepContext& ctx, std::span<double> c) override;
+
     enum class Normalize { sum_to_tasks, sum_to_one, main_is_one };
     int tasks_, main_;
     bool exact_ = false, held_out_ = false, auxiliary_ = true;

@@ -24,7 +24,7 @@ OnlineAuxiliaryWeighting::OnlineAuxiliaryWeighting(int tasks, int main, detail::
     if (!(beta_ >= 0)) throw std::invalid_argument("olaux: beta must be >= 0");
 }
 
-void OnlineAuxiliaryWeighting::coefficients(const StepContext& ctx, std::span<double> c) {
+void OnlineAuxiliaryWeighting::do_coefficients(const StepContext& ctx, std::span<double> c) {
     std::copy(weights_.begin(), weights_.end(), c.begin());
     const std::size_t K = weights_.size(), m = std::size_t(main_);
     for (std::size_t k = 0; k < K; ++k) window_sum_[k] += ctx.gram[m * K + k];

@@ -33,9 +33,10 @@ class OnlineAuxiliaryWeighting final : public Strategy {
 public:
     OnlineAuxiliaryWeighting(int tasks, int main, detail::Options& options);
     std::string name() const override { return "olaux"; }
-    void coefficients(const StepContext& ctx, std::span<double> c) override;
 
 private:
+    void do_coefficients(const StepContext& ctx, std::span<double> c) override;
+
     int main_;
     int horizon_;
     double beta_;

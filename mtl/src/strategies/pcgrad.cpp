@@ -13,7 +13,7 @@ PCGrad::PCGrad(int tasks, detail::Options& options)
     mean_ = options.text("reduction", "sum", {"sum", "mean"}) == "mean";
 }
 
-void PCGrad::coefficients(const StepContext& ctx, std::span<double> c) {
+void PCGrad::do_coefficients(const StepContext& ctx, std::span<double> c) {
     const std::size_t K = std::size_t(tasks_);
     ad::Rng rng(ctx.seed);
     std::fill(c.begin(), c.end(), 0.0);

@@ -16,16 +16,21 @@ namespace hyda::mtl {
 // of each g_k in the sum.
 // Options: reduction=sum (the paper) | mean (divides by the number of tasks, as some
 // re-implementations do).
-// Deviations: the authors' released code shuffles the tasks once per step for all i and
-// also projects g_i^PC on g_i itself; we follow the paper's algorithm (a fresh order per i,
-// j != i). A task whose gradient is zero has no normal plane and is skipped.
+// We follow the paper's algorithm: for each i a fresh random order of the j != i, drawn
+// from the step's seed. The authors' released TensorFlow code (github.com/tianheyu927/
+// PCGrad, PCGrad_tf.py) calls tf.random.shuffle on the stacked losses but discards the
+// shuffled copy it returns, so no shuffle takes effect: every g_i is projected on g_0,
+// g_1, ..., g_{K-1} in task order, g_i itself included (which changes g_i^PC only if
+// <g_i^PC, g_i> < 0). Had the copy been kept, one order would have served every i.
+// A task whose gradient is zero has no normal plane and is skipped.
 class PCGrad final : public Strategy {
 public:
     PCGrad(int tasks, detail::Options& options);
     std::string name() const override { return "pcgrad"; }
-    void coefficients(const StepContext& ctx, std::span<double> c) override;
 
 private:
+    void do_coefficients(const StepContext& ctx, std::span<double> c) override;
+
     int tasks_;
     bool mean_ = false;
     std::vector<double> projected_;    // g_i^PC's coefficients over the g_k

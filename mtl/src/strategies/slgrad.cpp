@@ -24,9 +24,9 @@ Needs SLGrad::needs() const {
     return n;
 }
 
-void SLGrad::coefficients(const StepContext&, std::span<double> c) { std::fill(c.begin(), c.end(), 1.0); }
+void SLGrad::do_coefficients(const StepContext&, std::span<double> c) { std::fill(c.begin(), c.end(), 1.0); }
 
-void SLGrad::sample_weights(const SampleContext& ctx, std::span<double> w) {
+void SLGrad::do_sample_weights(const SampleContext& ctx, std::span<double> w) {
     double total = 0;
     for (std::size_t at = 0; at < w.size(); ++at) {
         const double norms = ctx.norms[at] * ctx.ref_norm;

@@ -11,10 +11,11 @@ public:
     explicit SLGrad(detail::Options& options);
     std::string name() const override { return "slgrad"; }
     Needs needs() const override;
-    void coefficients(const StepContext& ctx, std::span<double> c) override;
-    void sample_weights(const SampleContext& ctx, std::span<double> w) override;
 
 private:
+    void do_coefficients(const StepContext& ctx, std::span<double> c) override;
+    void do_sample_weights(const SampleContext& ctx, std::span<double> w) override;
+
     bool cosine_ = false;
 };
 

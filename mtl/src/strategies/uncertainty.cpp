@@ -9,7 +9,7 @@ UncertaintyWeighting::UncertaintyWeighting(int tasks, detail::Options& options)
     if (!(lr_ >= 0)) throw std::invalid_argument("uncertainty: lr must be >= 0");
 }
 
-void UncertaintyWeighting::coefficients(const StepContext& ctx, std::span<double> c) {
+void UncertaintyWeighting::do_coefficients(const StepContext& ctx, std::span<double> c) {
     for (std::size_t k = 0; k < log_variance_.size(); ++k) {
         double& s = log_variance_[k];
         c[k] = std::exp(-s);

@@ -31,9 +31,10 @@ class UncertaintyWeighting final : public Strategy {
 public:
     UncertaintyWeighting(int tasks, detail::Options& options);
     std::string name() const override { return "uncertainty"; }
-    void coefficients(const StepContext& ctx, std::span<double> c) override;
 
 private:
+    void do_coefficients(const StepContext& ctx, std::span<double> c) override;
+
     double lr_;
     std::vector<double> log_variance_;  // s_k
 };

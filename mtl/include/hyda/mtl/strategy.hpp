@@ -54,22 +54,36 @@ public:
     virtual ~Strategy() = default;
     virtual std::string name() const = 0;
     virtual Needs needs() const { return {}; }
-    // Writes one coefficient per task into c (size ctx.tasks).
-    virtual void coefficients(const StepContext& ctx, std::span<double> c) = 0;
-    // With needs().sample_weights: writes the weight w_ki of every task and sample (tasks x
-    // samples, task-major); task k's gradient becomes sum_i w_ki grad l_ki instead of the
-    // mean over its labelled samples. Called before coefficients(), which then sees G of
-    // the reweighted gradients (the losses stay plain means).
-    virtual void sample_weights(const SampleContext&, std::span<double>) { throw std::logic_error(name() + " does not weight samples"); }
-    // Called after each epoch with the mean training loss of each task (DWA).
-    virtual void end_epoch(std::span<const double> mean_losses) { (void)mean_losses; }
 
-    // The task count and main task make_strategy built it for, which the Trainer checks
-    // against the model's (0 tasks: a strategy built directly, not checked).
+    // The entry points check what they are given against the strategy's task count, then
+    // call the method's own rule: a wrong size throws std::invalid_argument naming the
+    // strategy and the span, so no rule reads past a span.
+    //
+    // Writes one coefficient per task into c (size tasks). ctx must hold losses (tasks),
+    // gram (tasks x tasks), and what needs() asks for: gram_last (tasks x tasks), gains
+    // (tasks).
+    void coefficients(const StepContext& ctx, std::span<double> c);
+    // With needs().sample_weights: writes the weight w_ki of every task and sample (tasks x
+    // samples, task-major; so are ctx.dots and ctx.norms); task k's gradient becomes
+    // sum_i w_ki grad l_ki instead of the mean over its labelled samples. Called before
+    // coefficients(), which then sees G of the reweighted gradients (the losses stay plain
+    // means). Other strategies throw std::logic_error.
+    void sample_weights(const SampleContext& ctx, std::span<double> w);
+    // Called after each epoch with the mean training loss of each task (DWA).
+    void end_epoch(std::span<const double> mean_losses);
+
+    // The task count and main task make_strategy built it for, which the entry points and
+    // the Trainer check (0 tasks: a strategy built directly, checked against the contexts'
+    // own task counts only).
     int tasks() const { return tasks_; }
     int main_task() const { return main_; }
 
 private:
+    // Each method's rule, given checked inputs.
+    virtual void do_coefficients(const StepContext& ctx, std::span<double> c) = 0;
+    virtual void do_sample_weights(const SampleContext&, std::span<double>) { throw std::logic_error(name() + " does not weight samples"); }
+    virtual void do_end_epoch(std::span<const double>) {}
+
     friend std::unique_ptr<Strategy> make_strategy(const std::string&, int, int, const std::vector<std::string>&);
     int tasks_ = 0, main_ = 0;
 };
