@@ -49,6 +49,9 @@ struct Trainer<T>::State {
     std::vector<const T*> seed_ptrs;
 
     State(Model<T>& m, Strategy& s, TrainOptions o);
+    // Its Vars point into its tape and seed_ptrs into seeds: a copy would read the original's.
+    State(const State&) = delete;
+    State& operator=(const State&) = delete;
 
     const std::vector<ad::Parameter<T>*>& params() const { return model.parameters(); }
 

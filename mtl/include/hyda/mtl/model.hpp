@@ -41,11 +41,20 @@ struct ModelSpec {
     void validate() const;
 };
 
+// A value type: a copy owns its own parameters (parameters() of the copy points into the
+// copy), and a move carries them over. A Trainer holds a reference to its model, so copy
+// the model to train a variant and keep the original unchanged.
 template <class T>
 class Model {
 public:
     // He-uniform weights (Xavier for the output layers), zero biases, from `seed`.
     Model(ModelSpec spec, std::uint64_t seed);
+    Model(const Model& other);
+    Model& operator=(const Model& other);
+    // The moved vector's storage, and with it every Parameter, changes owner in place:
+    // pointers_ stays valid. The moved-from model may only be destroyed or assigned to.
+    Model(Model&&) noexcept = default;
+    Model& operator=(Model&&) noexcept = default;
 
     const ModelSpec& spec() const { return spec_; }
     int tasks() const { return int(spec_.tasks.size()); }
@@ -80,10 +89,11 @@ public:
 
 private:
     ad::Var<T> activate(ad::Var<T> v) const;
+    void point_at_params();  // pointers_ = the addresses of params_
 
     ModelSpec spec_;
     std::vector<ad::Parameter<T>> params_;
-    std::vector<ad::Parameter<T>*> pointers_;
+    std::vector<ad::Parameter<T>*> pointers_;  // into params_, never another model's
     std::size_t shared_count_ = 0;
     std::vector<std::pair<std::size_t, std::size_t>> head_ranges_;
 };

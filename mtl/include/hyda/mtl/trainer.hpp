@@ -88,8 +88,12 @@ struct Introspection {
 template <class T>
 class Trainer {
 public:
-    // The model and strategy must outlive the trainer.
+    // The model and strategy must outlive the trainer, which trains `model` itself (to
+    // keep a model unchanged, train a copy). Neither copyable nor movable: it holds
+    // references to both, and an optimizer bound to the model's parameters.
     Trainer(Model<T>& model, Strategy& strategy, TrainOptions options);
+    Trainer(const Trainer&) = delete;
+    Trainer& operator=(const Trainer&) = delete;
     ~Trainer();
 
     TrainResult fit(const Dataset<T>& train, const Dataset<T>* validation = nullptr);
