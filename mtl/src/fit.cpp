@@ -3,9 +3,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <limits>
 #include <numeric>
+#include <stdexcept>
 
+#include "main_metric.hpp"
 #include "trainer_state.hpp"
 
 namespace hyda::mtl {
@@ -14,13 +15,22 @@ template <class T>
 TrainResult Trainer<T>::fit(const Dataset<T>& train, const Dataset<T>* validation) {
     State& s = *s_;
     train.validate(s.model.spec(), "training data");
-    if (validation) validation->validate(s.model.spec(), "validation data");
     if (train.rows == 0) throw std::invalid_argument("training data has no rows");
+    if (validation) {
+        validation->validate(s.model.spec(), "validation data");
+        // Early stopping and restore_best compare the main metric between epochs: it must
+        // be a number, which the labels alone decide.
+        if (auto why = detail::main_metric_undefined(s.model.spec(), *validation, s.main)) {
+            throw std::invalid_argument("fit: validation data: main task '" + s.model.spec().tasks[std::size_t(s.main)].name + "': " +
+                                        main_metric_name(s.model.spec().tasks[std::size_t(s.main)].kind) + ": " + *why +
+                                        " (early stopping and restore_best follow this metric)");
+        }
+    }
     TrainResult result;
     std::vector<int> order(std::size_t(train.rows));
     std::iota(order.begin(), order.end(), 0);
     std::vector<std::vector<T>> best;
-    double best_metric = -std::numeric_limits<double>::infinity();
+    std::optional<double> best_metric;
     int since_best = 0;
     const double lr0 = s.opt.lr;
     for (int epoch = 0; epoch < s.opt.epochs; ++epoch) {
@@ -51,8 +61,11 @@ TrainResult Trainer<T>::fit(const Dataset<T>& train, const Dataset<T>* validatio
         }
         s.strategy.end_epoch(report.train_loss);
 
-        report.validation_metric = validation ? main_metric(s.model, *validation, s.main) : std::numeric_limits<double>::quiet_NaN();
-        if (validation && report.validation_metric > best_metric) {
+        if (validation) {  // defined, as checked above; a diverged model throws naming the epoch
+            const std::string what = "fit: validation data after epoch " + std::to_string(epoch);
+            report.validation_metric = detail::main_metric_of_valid(s.model, *validation, s.main, what).value();
+        }
+        if (report.validation_metric && (!best_metric || *report.validation_metric > *best_metric)) {
             best_metric = report.validation_metric;
             result.best_epoch = epoch;
             report.best = true;

@@ -51,7 +51,7 @@ Outcome<T> fit_on(int threads, const Case& c, const typename Dataset<T>::Split& 
     for (const EpochReport& e : r.epochs) {
         out.history.insert(out.history.end(), e.train_loss.begin(), e.train_loss.end());
         out.history.insert(out.history.end(), e.mean_coefficients.begin(), e.mean_coefficients.end());
-        out.history.push_back(e.validation_metric);
+        out.history.push_back(*e.validation_metric);
     }
     return out;
 }
