@@ -47,6 +47,7 @@ struct Trainer<T>::State {
     std::vector<double> sample_dots, sample_norms, row_sq, sample_w, labelled;
     std::vector<T> seeds, proj;
     std::vector<const T*> seed_ptrs;
+    std::string trace_text;  // one step's trace, built then written whole
 
     State(Model<T>& m, Strategy& s, TrainOptions o);
     // Its Vars point into its tape and seed_ptrs into seeds: a copy would read the original's.
