@@ -4,8 +4,9 @@
 //     x -> [linear -> activation -> dropout] x trunk layers -> h
 //     h -> [linear -> activation] x head layers -> linear -> task output
 //
-// Task kinds: binary (one logit, BCE-with-logits), regression (one value, MSE or Huber),
-// multiclass (one logit per class, softmax cross-entropy). One task is the main task.
+// Task kinds and their losses, each a mean over the labelled rows: binary (one logit,
+// BCE-with-logits), regression (one value, plain MSE mean (p - y)^2, not 1/2 MSE, or
+// Huber), multiclass (one logit per class, softmax cross-entropy). One task is the main task.
 #include <cstdint>
 #include <span>
 #include <string>
