@@ -21,9 +21,9 @@ TrainResult Trainer<T>::fit(const Dataset<T>& train, const Dataset<T>* validatio
         // Early stopping and restore_best compare the main metric between epochs: it must
         // be a number, which the labels alone decide.
         if (auto why = detail::main_metric_undefined(s.model.spec(), *validation, s.main)) {
-            throw std::invalid_argument("fit: validation data: main task '" + s.model.spec().tasks[std::size_t(s.main)].name + "': " +
-                                        main_metric_name(s.model.spec().tasks[std::size_t(s.main)].kind) + ": " + *why +
-                                        " (early stopping and restore_best follow this metric)");
+            const TaskSpec& task = s.model.spec().tasks[std::size_t(s.main)];
+            throw std::invalid_argument("fit: validation data: main task '" + task.name + "': " + main_metric_name(task.kind) + ": " +
+                                        *why + " (early stopping and restore_best follow this metric)");
         }
     }
     TrainResult result;

@@ -103,7 +103,8 @@ public:
     // Trains for options.epochs (fewer with patience). Throws std::invalid_argument for
     // invalid data (Dataset::validate), no training rows, or validation data on which the
     // main task's main_metric is undefined; std::runtime_error naming the epoch if the
-    // model's predictions on the validation data stop being finite (training diverged).
+    // model's predictions on the validation data stop being finite (training diverged;
+    // the model keeps its diverged parameters).
     TrainResult fit(const Dataset<T>& train, const Dataset<T>* validation = nullptr);
 
     // One optimisation step on the rows `rows` of `data`; `held_out` supplies the
