@@ -92,6 +92,7 @@ private:
     ad::Var<T> activate(ad::Var<T> v) const;
     void point_at_params();  // pointers_ = the addresses of params_
 
+    // A member added here must be copied in Model(const Model&) too.
     ModelSpec spec_;
     std::vector<ad::Parameter<T>> params_;
     std::vector<ad::Parameter<T>*> pointers_;  // into params_, never another model's
