@@ -13,6 +13,7 @@
 #include <cstring>
 #include <fstream>
 #include <numeric>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -24,7 +25,7 @@ using namespace hyda::mtl;
 namespace {
 
 struct Outcome {
-    double auc = 0, pr_auc = 0;
+    std::optional<double> main_metric, pr_auc;  // on the test rows
     std::vector<EpochReport> epochs;
 };
 
@@ -49,7 +50,16 @@ Outcome train(const std::string& strategy_name, const Dataset<float>::Split& dat
         *introspection = trainer.inspect(data.first, rows, &data.second);
     }
     const auto metrics = evaluate(model, data.rest);
-    return {metrics[0].values[0].second, metrics[0].values[1].second, result.epochs};
+    const TaskMetrics& main_task = metrics[std::size_t(spec.main_task)];
+    return {main_task.value(main_metric_name(spec.tasks[std::size_t(spec.main_task)].kind)), main_task.value("pr_auc"), result.epochs};
+}
+
+// A table cell: the metric, or "undefined" where the test labels do not define it.
+std::string cell(std::optional<double> metric) {
+    if (!metric) return "undefined";
+    char text[32];
+    std::snprintf(text, sizeof text, "%.4f", *metric);
+    return text;
 }
 
 }  // namespace
@@ -78,7 +88,7 @@ int main(int argc, char** argv) {
     for (const char* name : {"single", "equal", "hydalearn"}) {
         const bool is_hyda = std::strcmp(name, "hydalearn") == 0;
         const Outcome o = train(name, data, is_hyda ? &introspection : nullptr);
-        std::printf("%-10s %10.4f %10.4f %8zu\n", name, o.auc, o.pr_auc, o.epochs.size());
+        std::printf("%-10s %10s %10s %8zu\n", name, cell(o.main_metric).c_str(), cell(o.pr_auc).c_str(), o.epochs.size());
         if (is_hyda) hyda = o;
     }
 

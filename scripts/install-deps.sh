@@ -5,6 +5,7 @@ packages=(
     cmake ninja-build g++ binutils python3
     libxsimd-dev      # SIMD kernels
     catch2            # tests (Catch2 v2)
+    nlohmann-json3-dev  # tests: reading back the JSON the trainer writes
     libbenchmark-dev  # benchmarks
     libopenblas-dev   # the GEMM benchmark's reference (linked into bench/ only)
 )

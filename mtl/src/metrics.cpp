@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -38,6 +37,7 @@ std::size_t for_each_labeled(const char* metric, const char* outputs_name, Span 
                                       std::to_string(labels.size()) + " labels x " + std::to_string(width) +
                                       " classes = " + std::to_string(labels.size() * width));
     }
+    if (auto why = metric_undefined(labels)) fail(metric, *why);
     std::size_t n = 0;
     for (std::size_t i = 0; i < labels.size(); ++i) {
         if (std::isnan(labels[i])) continue;
@@ -49,10 +49,6 @@ std::size_t for_each_labeled(const char* metric, const char* outputs_name, Span 
         }
         f(row, labels[i], i);
         ++n;
-    }
-    if (n == 0) {
-        fail(metric, labels.empty() ? std::string("no samples")
-                                    : "no labeled samples (all " + std::to_string(labels.size()) + " labels are NaN)");
     }
     return n;
 }
@@ -113,29 +109,62 @@ std::vector<TieGroup> tie_groups(const char* metric, Span scores, Span labels) {
     return groups;
 }
 
+std::size_t count_labeled(Span labels) {
+    return std::size_t(std::count_if(labels.begin(), labels.end(), [](double y) { return !std::isnan(y); }));
+}
+
 }  // namespace
+
+std::optional<std::string> metric_undefined(Span labels) {
+    if (labels.empty()) return "no samples";
+    if (count_labeled(labels) == 0) return "no labeled samples (all " + std::to_string(labels.size()) + " labels are NaN)";
+    return std::nullopt;
+}
+
+std::optional<std::string> roc_auc_undefined(Span labels) {
+    if (auto why = metric_undefined(labels)) return why;
+    const std::size_t n = count_labeled(labels), n_pos = std::size_t(std::count(labels.begin(), labels.end(), 1.0));
+    if (n_pos == 0 || n_pos == n) {
+        return "undefined when only one class is present: all " + std::to_string(n) + " labeled samples are " +
+               (n_pos == 0 ? "negative" : "positive");
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> pr_auc_undefined(Span labels) {
+    if (auto why = metric_undefined(labels)) return why;
+    if (std::count(labels.begin(), labels.end(), 1.0) == 0) return "undefined without a positive label (recall has no denominator)";
+    return std::nullopt;
+}
+
+std::optional<std::string> r2_undefined(Span labels) {
+    if (auto why = metric_undefined(labels)) return why;
+    // Tested on the labels themselves: a rounded mean would leave SS_tot a tiny nonzero.
+    const auto first = std::find_if(labels.begin(), labels.end(), [](double y) { return !std::isnan(y); });
+    if (std::all_of(first, labels.end(), [&](double y) { return std::isnan(y) || y == *first; }))
+        return "undefined when all " + std::to_string(count_labeled(labels)) + " labels are equal (SS_tot = 0)";
+    return std::nullopt;
+}
 
 double roc_auc(Span scores, Span labels) {
     // Mann-Whitney U: over the positives, the negatives scored lower plus half the
     // negatives tied with them (the same as ranking with average ranks for ties).
+    const std::vector<TieGroup> groups = tie_groups("roc_auc", scores, labels);
+    if (auto why = roc_auc_undefined(labels)) fail("roc_auc", *why);
     double u = 0, n_pos = 0, n_neg = 0;
-    for (const TieGroup& g : tie_groups("roc_auc", scores, labels)) {
+    for (const TieGroup& g : groups) {
         u += g.pos * (n_neg + 0.5 * g.neg);
         n_pos += g.pos;
         n_neg += g.neg;
-    }
-    if (n_pos == 0 || n_neg == 0) {
-        fail("roc_auc", std::string("undefined when only one class is present: all ") + str(n_pos + n_neg) +
-                            " labeled samples are " + (n_pos == 0 ? "negative" : "positive"));
     }
     return u / (n_pos * n_neg);
 }
 
 double pr_auc(Span scores, Span labels) {
     const std::vector<TieGroup> groups = tie_groups("pr_auc", scores, labels);
+    if (auto why = pr_auc_undefined(labels)) fail("pr_auc", *why);
     double n_pos = 0;
     for (const TieGroup& g : groups) n_pos += g.pos;
-    if (n_pos == 0) fail("pr_auc", "undefined without a positive label (recall has no denominator)");
 
     // Thresholds from the highest score down: each group raises recall by pos / n_pos,
     // weighted by the precision reached once the whole group is admitted.
@@ -195,15 +224,9 @@ double mae(Span predictions, Span labels) {
 }
 
 double r2(Span predictions, Span labels) {
-    constexpr double inf = std::numeric_limits<double>::infinity();
-    double sum = 0, lo = inf, hi = -inf;
-    const std::size_t n = for_each_labeled("r2", "predictions", predictions, labels, [&](double, double y, std::size_t) {
-        sum += y;
-        lo = std::min(lo, y);
-        hi = std::max(hi, y);
-    });
-    // Tested on the labels themselves: a rounded mean would leave SS_tot a tiny nonzero.
-    if (lo == hi) fail("r2", "undefined when all " + std::to_string(n) + " labels are equal (SS_tot = 0)");
+    double sum = 0;
+    const std::size_t n = for_each_labeled("r2", "predictions", predictions, labels, [&](double, double y, std::size_t) { sum += y; });
+    if (auto why = r2_undefined(labels)) fail("r2", *why);
 
     const double mean = sum / double(n);
     double ss_res = 0, ss_tot = 0;

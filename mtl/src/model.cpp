@@ -56,6 +56,24 @@ Model<T>::Model(ModelSpec spec, std::uint64_t seed) : spec_(std::move(spec)) {
         layer(t.name + ".out", w, t.outputs(), true);
         head_ranges_.emplace_back(first, params_.size());
     }
+    point_at_params();
+}
+
+template <class T>
+Model<T>::Model(const Model& other)
+    : spec_(other.spec_), params_(other.params_), shared_count_(other.shared_count_), head_ranges_(other.head_ranges_) {
+    point_at_params();
+}
+
+template <class T>
+Model<T>& Model<T>::operator=(const Model& other) {
+    if (this != &other) *this = Model(other);
+    return *this;
+}
+
+template <class T>
+void Model<T>::point_at_params() {
+    pointers_.clear();
     for (auto& p : params_) pointers_.push_back(&p);
 }
 

@@ -1,13 +1,12 @@
 // HydaLearn: its weighting rule on hand-made gains, first-order against exact gains,
 // and its behaviour on the synthetic main / related / noise problem. Also the trainer's
-// step itself (the combined update) and its determinism.
+// step itself (the combined update). Thread determinism: thread_determinism_test.cpp.
 #include <catch2/catch.hpp>
 
 #include <cmath>
 #include <numeric>
 #include <sstream>
 
-#include "hyda/kernels/threads.hpp"
 #include "hyda/mtl/dataset.hpp"
 #include "hyda/mtl/trainer.hpp"
 
@@ -201,34 +200,6 @@ TEST_CASE("the Gram matrix of inspect() is the inner products of its task gradie
     std::ostringstream json;
     r.write_json(json);
     CHECK_THAT(json.str(), Catch::Contains("\"gains\"") && Catch::Contains("\"task_gradients\""));
-}
-
-TEST_CASE("training is bitwise repeatable for a seed, on 1 and 2 threads", "[trainer]") {
-    SyntheticSpec synth;
-    synth.rows = 800;
-    const Dataset<float> data = make_synthetic<float>(synth);
-    const auto parts = data.split(0.75, 0.25, 1);
-    auto run = [&](int threads) {
-        hyda::set_num_threads(threads);
-        ModelSpec spec = small_spec(data.features);
-        spec.dropout = 0.2;
-        Model<float> model(spec, 2);
-        auto strategy = make_strategy("hydalearn", 3, 0, {"gain=exact", "batch=held_out"});
-        TrainOptions opt;
-        opt.epochs = 3;
-        std::ostringstream trace;
-        opt.trace = &trace;
-        Trainer<float> trainer(model, *strategy, opt);
-        trainer.fit(parts.first, &parts.second);
-        return std::make_pair(model.snapshot(), trace.str());
-    };
-    const int threads = hyda::num_threads();
-    const auto one = run(1), again = run(1), two = run(2);
-    hyda::set_num_threads(threads);
-    CHECK(one.first == again.first);
-    CHECK(one.first == two.first);
-    CHECK(one.second == two.second);
-    CHECK_THAT(one.second, Catch::StartsWith("step,epoch,loss_main"));
 }
 
 TEST_CASE("held-out gains need validation data", "[trainer]") {

@@ -138,3 +138,17 @@ TEST_CASE("restore and predict reject data of another shape", "[input]") {
     CHECK_NOTHROW(predict(model, d));  // predictions read no labels
     CHECK_THAT(invalid_argument_message([&] { (void)evaluate(model, d); }), Contains("evaluate: data: 2 label columns for 3 tasks"));
 }
+
+TEST_CASE("evaluate and main_metric reject invalid and empty data, naming task and row", "[input]") {
+    const Model<float> model(spec_for(4), 1);
+    Dataset<float> d = small_data();
+    d.labels[2][7] = 0.5f;
+    CHECK_THAT(invalid_argument_message([&] { (void)evaluate(model, d); }), Contains("evaluate: data: task 'noise' row 7: invalid label"));
+    CHECK_THAT(invalid_argument_message([&] { (void)main_metric(model, d, 0); }), Contains("main_metric: data: task 'noise' row 7"));
+    d = small_data();
+    d.x[5 * 4 + 1] = std::numeric_limits<float>::quiet_NaN();
+    CHECK_THAT(invalid_argument_message([&] { (void)evaluate(model, d); }), Contains("evaluate: data: feature 1 of row 5 is not finite"));
+    const Dataset<float> empty = small_data().subset({});
+    CHECK_THAT(invalid_argument_message([&] { (void)evaluate(model, empty); }), Contains("evaluate: data: no rows"));
+    CHECK_THAT(invalid_argument_message([&] { (void)main_metric(model, empty, 0); }), Contains("main_metric: data: no rows"));
+}

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -323,4 +324,42 @@ TEST_CASE("metrics reject invalid labels and inputs where they are undefined", "
                        Contains("probabilities[1] is NaN"));
         }
     }
+}
+
+TEST_CASE("the *_undefined checks tell from the labels what the metrics would reject", "[metrics]") {
+    using Binary = double (*)(std::span<const double>, std::span<const double>);
+    using Check = std::optional<std::string> (*)(std::span<const double>);
+    struct Case {
+        const char* name;
+        Check undefined;
+        Binary metric;
+        std::vector<Vec> labels;
+    };
+    const Vec binary_labels[] = {{}, {NaN, NaN}, {0, 0, NaN}, {1, 1}, {1, NaN, 0}, {0, 1, 1}};
+    const Vec targets[] = {{}, {NaN}, {2, 2, NaN}, {1, NaN, 3}, {0.5, -1}};
+    const std::vector<Case> cases = {
+        {"roc_auc", roc_auc_undefined, roc_auc, {std::begin(binary_labels), std::end(binary_labels)}},
+        {"pr_auc", pr_auc_undefined, pr_auc, {std::begin(binary_labels), std::end(binary_labels)}},
+        {"brier", metric_undefined, brier, {std::begin(binary_labels), std::end(binary_labels)}},
+        {"r2", r2_undefined, r2, {std::begin(targets), std::end(targets)}},
+        {"rmse", metric_undefined, rmse, {std::begin(targets), std::end(targets)}},
+    };
+    int undefined = 0, defined = 0;
+    for (const Case& c : cases) {
+        for (const Vec& y : c.labels) {
+            Vec p(y.size());
+            for (std::size_t i = 0; i < p.size(); ++i) p[i] = 0.1 * double(i + 1);
+            const std::optional<std::string> why = c.undefined(y);
+            INFO(c.name << " on " << y.size() << " labels: " << why.value_or("defined"));
+            if (why) {
+                CHECK_THAT(invalid_argument_message([&] { c.metric(p, y); }), Contains(std::string(c.name) + ": " + *why));
+                ++undefined;
+            } else {
+                CHECK_NOTHROW(c.metric(p, y));
+                ++defined;
+            }
+        }
+    }
+    CHECK(undefined == 14);
+    CHECK(defined == 14);
 }

@@ -10,9 +10,13 @@
 // Bad input throws std::invalid_argument with a message naming the metric: lengths that
 // differ, no sample with a label, a NaN prediction for a labeled sample, a binary label
 // other than 0 or 1, a class index out of range, a probability outside [0, 1], or data
-// on which the metric is undefined (ROC AUC with a single class, ...).
+// on which the metric is undefined (ROC AUC with a single class, ...). Whether a metric
+// is defined depends on the labels alone: the *_undefined functions at the end tell
+// beforehand, so that a caller need not catch the exception to find out.
 #include <cstddef>
+#include <optional>
 #include <span>
+#include <string>
 
 namespace hyda::mtl {
 
@@ -68,5 +72,19 @@ double multiclass_accuracy(std::span<const double> probabilities, std::size_t nu
 // renormalized. Probabilities in [0, 1]; 0 <= eps < 0.5.
 double multiclass_log_loss(std::span<const double> probabilities, std::size_t num_classes,
                            std::span<const double> labels, double eps = 1e-15);
+
+// --- Where a metric is undefined -----------------------------------------------------------
+// Each returns why the metric is undefined on `labels`, whatever the predictions (the
+// reason its exception gives), or nullopt where it is defined. The labels are taken as
+// valid for the metric (the metric itself checks them).
+
+// Every metric: undefined without a labeled sample.
+std::optional<std::string> metric_undefined(std::span<const double> labels);
+// ROC AUC: also with a single class among the labeled samples.
+std::optional<std::string> roc_auc_undefined(std::span<const double> labels);
+// PR AUC: also without a positive label.
+std::optional<std::string> pr_auc_undefined(std::span<const double> labels);
+// R^2: also when all labels are equal.
+std::optional<std::string> r2_undefined(std::span<const double> labels);
 
 }  // namespace hyda::mtl

@@ -4,8 +4,9 @@
 //     x -> [linear -> activation -> dropout] x trunk layers -> h
 //     h -> [linear -> activation] x head layers -> linear -> task output
 //
-// Task kinds: binary (one logit, BCE-with-logits), regression (one value, MSE or Huber),
-// multiclass (one logit per class, softmax cross-entropy). One task is the main task.
+// Task kinds and their losses, each a mean over the labelled rows: binary (one logit,
+// BCE-with-logits), regression (one value, plain MSE mean (p - y)^2, not 1/2 MSE, or
+// Huber), multiclass (one logit per class, softmax cross-entropy). One task is the main task.
 #include <cstdint>
 #include <span>
 #include <string>
@@ -56,11 +57,20 @@ struct ModelSpec {
     void validate() const;
 };
 
+// A value type: a copy owns its own parameters (parameters() of the copy points into the
+// copy), and a move carries them over. A Trainer holds a reference to its model, so copy
+// the model to train a variant and keep the original unchanged.
 template <class T>
 class Model {
 public:
     // Parameters drawn as spec.init says, from `seed`.
     Model(ModelSpec spec, std::uint64_t seed);
+    Model(const Model& other);
+    Model& operator=(const Model& other);
+    // The moved vector's storage, and with it every Parameter, changes owner in place:
+    // pointers_ stays valid. The moved-from model may only be destroyed or assigned to.
+    Model(Model&&) noexcept = default;
+    Model& operator=(Model&&) noexcept = default;
 
     const ModelSpec& spec() const { return spec_; }
     int tasks() const { return int(spec_.tasks.size()); }
@@ -95,10 +105,12 @@ public:
 
 private:
     ad::Var<T> activate(ad::Var<T> v) const;
+    void point_at_params();  // pointers_ = the addresses of params_
 
+    // A member added here must be copied in Model(const Model&) too.
     ModelSpec spec_;
     std::vector<ad::Parameter<T>> params_;
-    std::vector<ad::Parameter<T>*> pointers_;
+    std::vector<ad::Parameter<T>*> pointers_;  // into params_, never another model's
     std::size_t shared_count_ = 0;
     std::vector<std::pair<std::size_t, std::size_t>> head_ranges_;
 };

@@ -13,8 +13,10 @@
 #include <functional>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "hyda/autodiff/optim.hpp"
@@ -34,8 +36,8 @@ struct EpochReport {
     double seconds = 0;
     std::vector<double> train_loss;         // per task, mean over the epoch's batches
     std::vector<double> mean_coefficients;  // per task, mean over the epoch's batches
-    double validation_metric = 0;           // the main task's (NaN without validation data)
-    bool best = false;                      // best so far
+    std::optional<double> validation_metric;  // the main task's main_metric; nullopt without validation data
+    bool best = false;                        // best so far
 };
 
 struct TrainOptions {
@@ -50,6 +52,8 @@ struct TrainOptions {
     double step_gamma = 0.5;  // Schedule::step: lr *= gamma every step_every epochs
     int step_every = 10;
     double clip_norm = 0;  // clip the combined gradient's global norm; 0 = off
+    // Early stopping and restore_best follow the main task's main_metric on the validation
+    // data: fit() rejects validation data on which it is undefined.
     int patience = 0;      // stop after this many epochs without a better validation metric; 0 = never
     bool restore_best = true;  // with validation data, end with the best epoch's parameters
     std::ostream* trace = nullptr;  // one row per step
@@ -62,8 +66,8 @@ struct TrainOptions {
 };
 
 struct TrainResult {
-    int best_epoch = -1;
-    double best_validation_metric = 0;
+    int best_epoch = -1;                          // -1 without validation data
+    std::optional<double> best_validation_metric; // nullopt without validation data
     std::vector<EpochReport> epochs;
 };
 
@@ -88,10 +92,19 @@ struct Introspection {
 template <class T>
 class Trainer {
 public:
-    // The model and strategy must outlive the trainer.
+    // The model and strategy must outlive the trainer, which trains `model` itself (to
+    // keep a model unchanged, train a copy). Neither copyable nor movable: it holds
+    // references to both, and an optimizer bound to the model's parameters.
     Trainer(Model<T>& model, Strategy& strategy, TrainOptions options);
+    Trainer(const Trainer&) = delete;
+    Trainer& operator=(const Trainer&) = delete;
     ~Trainer();
 
+    // Trains for options.epochs (fewer with patience). Throws std::invalid_argument for
+    // invalid data (Dataset::validate), no training rows, or validation data on which the
+    // main task's main_metric is undefined; std::runtime_error naming the epoch if the
+    // model's predictions on the validation data stop being finite (training diverged;
+    // the model keeps its diverged parameters).
     TrainResult fit(const Dataset<T>& train, const Dataset<T>* validation = nullptr);
 
     // One optimisation step on the rows `rows` of `data`; `held_out` supplies the
@@ -109,17 +122,31 @@ private:
     std::unique_ptr<State> s_;
 };
 
-// The main metric of a task on a dataset, oriented so that higher is better: ROC AUC
-// (binary), accuracy (multiclass), minus RMSE (regression). NaN if undefined.
+// The metric a task kind is judged by, as evaluate() names it: "roc_auc" (binary),
+// "accuracy" (multiclass), "rmse" (regression).
+std::string main_metric_name(TaskKind kind);
+
+// That metric of task `task` on a dataset, oriented so that higher is better: ROC AUC,
+// accuracy, or for regression minus the RMSE (evaluate() reports the RMSE itself).
+// nullopt where it is undefined on the dataset's labels. Throws as evaluate() does.
 template <class T>
-double main_metric(const Model<T>& model, const Dataset<T>& data, int task);
+std::optional<double> main_metric(const Model<T>& model, const Dataset<T>& data, int task);
 
 // All metrics of every task: binary: roc_auc, pr_auc, log_loss, brier, accuracy;
-// regression: rmse, mae, r2; multiclass: accuracy, log_loss. NaN where undefined.
+// regression: rmse, mae, r2; multiclass: accuracy, log_loss. A metric undefined on the
+// task's labels is nullopt: one without labeled rows, ROC AUC with a single class, PR AUC
+// without a positive, R^2 with all labels equal (see metrics.hpp).
 struct TaskMetrics {
     std::string task;
-    std::vector<std::pair<std::string, double>> values;
+    std::vector<std::pair<std::string, std::optional<double>>> values;
+
+    // The value of `metric`; throws std::invalid_argument naming it and the task's metrics
+    // if the task has no such metric.
+    std::optional<double> value(std::string_view metric) const;
 };
+// Throws std::invalid_argument naming the data, task and row for invalid data (see
+// Dataset::validate) and for data without rows; std::runtime_error naming the task and
+// row for a prediction that is not finite (a diverged model).
 template <class T>
 std::vector<TaskMetrics> evaluate(const Model<T>& model, const Dataset<T>& data);
 

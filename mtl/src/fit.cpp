@@ -1,0 +1,90 @@
+// Trainer<T>::fit: the epoch loop, the learning-rate schedule, early stopping and the
+// best epoch's restore.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+
+#include "main_metric.hpp"
+#include "trainer_state.hpp"
+
+namespace hyda::mtl {
+
+template <class T>
+TrainResult Trainer<T>::fit(const Dataset<T>& train, const Dataset<T>* validation) {
+    State& s = *s_;
+    train.validate(s.model.spec(), "training data");
+    if (train.rows == 0) throw std::invalid_argument("training data has no rows");
+    if (validation) {
+        validation->validate(s.model.spec(), "validation data");
+        // Early stopping and restore_best compare the main metric between epochs: it must
+        // be a number, which the labels alone decide.
+        if (auto why = detail::main_metric_undefined(s.model.spec(), *validation, s.main)) {
+            const TaskSpec& task = s.model.spec().tasks[std::size_t(s.main)];
+            throw std::invalid_argument("fit: validation data: main task '" + task.name + "': " + main_metric_name(task.kind) + ": " +
+                                        *why + " (early stopping and restore_best follow this metric)");
+        }
+    }
+    TrainResult result;
+    std::vector<int> order(std::size_t(train.rows));
+    std::iota(order.begin(), order.end(), 0);
+    std::vector<std::vector<T>> best;
+    std::optional<double> best_metric;
+    int since_best = 0;
+    const double lr0 = s.opt.lr;
+    for (int epoch = 0; epoch < s.opt.epochs; ++epoch) {
+        const auto t0 = std::chrono::steady_clock::now();
+        s.epoch = epoch;
+        double lr = lr0;
+        if (s.opt.schedule == Schedule::cosine) lr = lr0 * 0.5 * (1 + std::cos(M_PI * epoch / std::max(1, s.opt.epochs)));
+        if (s.opt.schedule == Schedule::step) lr = lr0 * std::pow(s.opt.step_gamma, epoch / std::max(1, s.opt.step_every));
+        s.optimizer->set_lr(T(lr));
+
+        ad::shuffle(order.begin(), order.end(), s.rng);
+        EpochReport report;
+        report.epoch = epoch;
+        report.train_loss.assign(std::size_t(s.K), 0.0);
+        report.mean_coefficients.assign(std::size_t(s.K), 0.0);
+        int batches = 0;
+        for (int start = 0; start < train.rows; start += s.opt.batch_size, ++batches) {
+            const int end = std::min(train.rows, start + s.opt.batch_size);
+            step(train, std::span<const int>(order).subspan(std::size_t(start), std::size_t(end - start)), validation);
+            for (int k = 0; k < s.K; ++k) {
+                report.train_loss[std::size_t(k)] += s.loss_values[std::size_t(k)];
+                report.mean_coefficients[std::size_t(k)] += s.coefficients[std::size_t(k)];
+            }
+        }
+        for (int k = 0; k < s.K; ++k) {
+            report.train_loss[std::size_t(k)] /= batches;
+            report.mean_coefficients[std::size_t(k)] /= batches;
+        }
+        s.strategy.end_epoch(report.train_loss);
+
+        if (validation) {  // defined, as checked above; a diverged model throws naming the epoch
+            const std::string what = "fit: validation data after epoch " + std::to_string(epoch);
+            report.validation_metric = detail::main_metric_of_valid(s.model, *validation, s.main, what).value();
+        }
+        if (report.validation_metric && (!best_metric || *report.validation_metric > *best_metric)) {
+            best_metric = report.validation_metric;
+            result.best_epoch = epoch;
+            report.best = true;
+            since_best = 0;
+            if (s.opt.restore_best) best = s.model.snapshot();
+        } else {
+            ++since_best;
+        }
+        report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        result.epochs.push_back(report);
+        if (s.opt.on_epoch) s.opt.on_epoch(report);
+        if (validation && s.opt.patience > 0 && since_best >= s.opt.patience) break;
+    }
+    result.best_validation_metric = best_metric;
+    if (validation && s.opt.restore_best && !best.empty()) s.model.restore(best);
+    return result;
+}
+
+template TrainResult Trainer<float>::fit(const Dataset<float>&, const Dataset<float>*);
+template TrainResult Trainer<double>::fit(const Dataset<double>&, const Dataset<double>*);
+
+}  // namespace hyda::mtl

@@ -1,0 +1,78 @@
+// Sample weighting (SLGrad): each sample's inner product with the held-out main gradient
+// and its gradient's norm, from the first sweep; the strategy's weights; the second sweep
+// with them as seeds.
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+
+#include "hyda/kernels/elementwise.hpp"
+#include "hyda/kernels/gemm.hpp"
+#include "trainer_state.hpp"
+
+namespace hyda::mtl {
+
+// Each sample's <grad l_ki, g_ref> and ||grad l_ki|| against the held-out main gradient
+// g_ref = main_ref, the strategy's weights, and the sweep again with them as seeds. No
+// per-sample gradient is formed: in a trunk layer z = h W + b, sample i's part of grad L_k
+// is (h_i^T d_ki, d_ki) with d_ki row i of dL_k/dz, so
+//     <., g_ref> = (h_i G_W + G_b) . d_ki   (the rows of one GEMM H G_W + G_b per layer)
+//     ||.||^2    = (||h_i||^2 + 1) ||d_ki||^2
+// summed over the layers; L_k is the mean of l_ki over n_k labelled samples, so
+// grad l_ki is n_k times that part.
+template <class T>
+void Trainer<T>::State::weight_samples(int B) {
+    const std::size_t KB = std::size_t(K) * std::size_t(B);
+    sample_dots.assign(KB, 0.0);
+    sample_norms.assign(KB, 0.0);
+    row_sq.resize(std::size_t(B));
+    double ref_sq = 0;
+    for (const auto& g : main_ref) ref_sq += double(hyda::dot(g.size(), g.data(), g.data()));
+    for (std::size_t l = 0; 2 * l < trunk_io.size(); ++l) {
+        const ad::Var<T> h = trunk_io[2 * l], z = trunk_io[2 * l + 1];
+        const std::size_t in = std::size_t(h.cols()), out = std::size_t(z.cols());
+        const T* H = h.data();
+        proj.resize(std::size_t(B) * out);
+        hyda::gemm(hyda::Trans::N, hyda::Trans::N, B, int(out), int(in), T(1), H, int(in), main_ref[2 * l].data(), int(out), T(0), proj.data(), int(out),
+                   main_ref[2 * l + 1].data());
+        for (int i = 0; i < B; ++i) row_sq[std::size_t(i)] = double(hyda::dot(in, H + i * in, H + i * in)) + 1;
+        for (int k = 0; k < K; ++k) {
+            const T* d = tape.adjoint(z, k);
+            if (d == nullptr) continue;  // L_k does not reach the trunk: a zero gradient
+            for (int i = 0; i < B; ++i) {
+                const T* di = d + i * out;
+                const std::size_t at = std::size_t(k) * B + std::size_t(i);
+                sample_dots[at] += double(hyda::dot(out, proj.data() + i * out, di));
+                sample_norms[at] += row_sq[std::size_t(i)] * double(hyda::dot(out, di, di));
+            }
+        }
+    }
+    for (int k = 0; k < K; ++k) {
+        const double n = labelled[std::size_t(k)] = std::accumulate(mb.begin() + std::ptrdiff_t(k) * B, mb.begin() + std::ptrdiff_t(k + 1) * B, 0.0);
+        for (std::size_t at = std::size_t(k) * B; at < std::size_t(k + 1) * B; ++at) {
+            sample_dots[at] *= n;
+            sample_norms[at] = n * std::sqrt(sample_norms[at]);
+        }
+    }
+
+    SampleContext ctx;
+    ctx.tasks = K;
+    ctx.main = main;
+    ctx.samples = B;
+    ctx.dots = sample_dots;
+    ctx.norms = sample_norms;
+    ctx.ref_norm = std::sqrt(ref_sq);
+    sample_w.resize(KB);
+    strategy.sample_weights(ctx, sample_w);
+    seeds.resize(KB);
+    for (std::size_t at = 0; at < KB; ++at) {  // the seed scales the loss's own factor 1 / n_k
+        if (!std::isfinite(sample_w[at])) throw std::runtime_error("strategy '" + strategy.name() + "' returned a non-finite sample weight at step " + std::to_string(steps));
+        seeds[at] = T(sample_w[at] * labelled[at / std::size_t(B)]);
+    }
+    for (int k = 0; k < K; ++k) seed_ptrs[std::size_t(k)] = seeds.data() + std::size_t(k) * B;
+    tape.backward_multi(losses, seed_ptrs);
+}
+
+template void Trainer<float>::State::weight_samples(int);
+template void Trainer<double>::State::weight_samples(int);
+
+}  // namespace hyda::mtl

@@ -1,0 +1,94 @@
+// The statistics of a step over the shared parameters: the Gram matrix of the task
+// gradients, and the gains of each task for the main task, first-order (with the Gram
+// matrix, in the same pass) or exact (by look-ahead).
+#include <algorithm>
+#include <stdexcept>
+
+#include "hyda/kernels/elementwise.hpp"
+#include "trainer_state.hpp"
+
+namespace hyda::mtl {
+
+template <class T>
+void Trainer<T>::State::gram_and_gains(std::span<const int> rows, const Dataset<T>* held_out) {
+    const auto& ps = params();
+    std::fill(gram.begin(), gram.end(), 0.0);
+    std::fill(gains.begin(), gains.end(), 0.0);
+    // First-order gains <P g_ref, g_k>, g_ref the main task's gradient on this batch or
+    // on a held-out one (the training tape's sweeps are done: the batch buffers are free).
+    if (needs.first_order_gains && needs.held_out_gains) main_gradient(gather_held_out(held_out));
+    for (std::size_t i = 0; i < model.shared_count(); ++i) {
+        const T* ref = nullptr;
+        if (needs.first_order_gains) {
+            ref = needs.held_out_gains ? main_ref[i].data() : ps[i]->task_grad(main);
+            optimizer->preconditioner(i, diag.data());
+        }
+        if (needs.last_layer_gram && i == model.last_shared_weight()) {  // its own G, then its share of the whole
+            std::fill(gram_last.begin(), gram_last.end(), 0.0);
+            add_gram(*ps[i], gram_last, ref, diag.data());
+            for (std::size_t e = 0; e < gram.size(); ++e) gram[e] += gram_last[e];
+        } else {
+            add_gram(*ps[i], gram, ref, diag.data());
+        }
+    }
+    if (needs.exact_gains) exact_gains(rows, held_out);
+}
+
+// G += M M^T for the per-task gradients M [K x n] of one parameter: dot products over
+// chunks short enough that the K row pieces stay in L1 (a GEMM would pad the K x K
+// result to a full register tile and pack M for nothing). Given a reference gradient
+// ref and the optimizer's diagonal preconditioner P of the parameter, also the
+// first-order gains: gains_k += <P ref, g_k>, in the same pass over the g_k.
+template <class T>
+void Trainer<T>::State::add_gram(const ad::Parameter<T>& p, std::vector<double>& g, const T* ref, const T* P) {
+    if (p.task_mask() != (K == 64 ? ~std::uint64_t(0) : (std::uint64_t(1) << K) - 1)) {
+        throw std::logic_error("shared parameter '" + p.name() + "' is not reached by every task");
+    }
+    constexpr std::size_t chunk = 2048;
+    const std::size_t n = p.size();
+    for (std::size_t start = 0; start < n; start += chunk) {
+        const std::size_t len = std::min(chunk, n - start);
+        for (int i = 0; i < K; ++i)
+            for (int j = 0; j <= i; ++j) g[std::size_t(i) * K + j] += double(hyda::dot(len, p.task_grad(i) + start, p.task_grad(j) + start));
+        if (ref != nullptr) {
+            hyda::mul(len, P + start, ref + start, scaled.data());
+            for (int k = 0; k < K; ++k) gains[std::size_t(k)] += double(hyda::dot(len, scaled.data(), p.task_grad(k) + start));
+        }
+    }
+    for (int i = 0; i < K; ++i)
+        for (int j = i + 1; j < K; ++j) g[std::size_t(i) * K + j] = g[std::size_t(j) * K + i];
+}
+
+// Exact gains of each task's step for the main task, L_main(theta) - L_main(theta - P g_k),
+// on the training batch or a held-out one.
+template <class T>
+void Trainer<T>::State::exact_gains(std::span<const int> rows, const Dataset<T>* held_out) {
+    const auto& ps = params();
+    const std::size_t shared = model.shared_count();
+    const int B_gain = needs.held_out_gains ? gather_held_out(held_out) : int(rows.size());
+    // Without dropout, the training forward already measured L_main(theta) on this batch.
+    const bool reuse = !needs.held_out_gains && model.spec().dropout == 0;
+    const double before = reuse ? loss_values[std::size_t(main)] : main_loss(B_gain);
+    std::size_t at = 0;
+    for (std::size_t i = 0; i < shared; ++i) {  // theta and P, kept for every look-ahead
+        std::copy_n(ps[i]->value().data(), ps[i]->size(), backup.data() + at);
+        optimizer->preconditioner(i, precond.data() + at);
+        at += ps[i]->size();
+    }
+    for (int k = 0; k < K; ++k) {
+        at = 0;
+        for (std::size_t i = 0; i < shared; ++i) {  // theta' = theta - P g_k
+            const std::size_t n = ps[i]->size();
+            hyda::sub_mul(n, backup.data() + at, precond.data() + at, ps[i]->task_grad(k), ps[i]->value().data());
+            at += n;
+        }
+        gains[std::size_t(k)] = before - main_loss(B_gain);
+    }
+    at = 0;
+    for (std::size_t i = 0; i < shared; ++i) std::copy_n(backup.data() + at, ps[i]->size(), ps[i]->value().data()), at += ps[i]->size();
+}
+
+template void Trainer<float>::State::gram_and_gains(std::span<const int>, const Dataset<float>*);
+template void Trainer<double>::State::gram_and_gains(std::span<const int>, const Dataset<double>*);
+
+}  // namespace hyda::mtl

@@ -1,0 +1,89 @@
+#pragma once
+// Private to the trainer: Trainer<T>::State, what a trainer drives (model, strategy,
+// optimizer, tapes) and the buffers of one step, sized once. Its members are defined by
+// concern:
+//   trainer.cpp            construction, batches and the losses measured on them, the
+//                          step's analysis, combining the task gradients
+//   step_statistics.cpp    the Gram matrix, first-order and exact (look-ahead) gains
+//   sample_statistics.cpp  SLGrad's per-sample inner products, norms and second sweep
+//   trace.cpp              the per-step trace
+// Trainer<T>::fit, the epoch loop, is in fit.cpp.
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "hyda/autodiff/random.hpp"
+#include "hyda/mtl/trainer.hpp"
+
+namespace hyda::mtl {
+
+template <class T>
+struct Trainer<T>::State {
+    Model<T>& model;
+    Strategy& strategy;
+    TrainOptions opt;
+    Needs needs;
+    std::unique_ptr<ad::Optimizer<T>> optimizer;
+    int K, main;
+    ad::Tape<T> tape, side_tape;  // side_tape: held-out gradients and look-ahead evaluations
+    std::int64_t steps = 0;
+    int epoch = 0;
+    ad::Rng rng;  // batch order and held-out batches
+
+    // Per-step buffers, sized once.
+    std::vector<T> xb, yb, mb;  // batch features; labels and masks, task-major
+    std::vector<std::string> label_names, mask_names;  // "<task>.labels", "<task>.mask": what errors name
+    std::vector<ad::Var<T>> outputs, losses;
+    std::vector<double> loss_values, gram, gram_last, gains, coefficients;
+    std::vector<T> coef_t, one_hot, diag, scaled, backup, precond;
+    std::vector<std::vector<T>> main_ref;  // per shared parameter: the main gradient gains compare with
+    std::vector<int> held_rows;
+    // Sample weighting (SLGrad): each trunk layer's input and pre-activation; per task and
+    // sample the inner product with the held-out main gradient, gradient norm, weight, seed;
+    // per task the labelled samples.
+    std::vector<ad::Var<T>> trunk_io;
+    std::vector<double> sample_dots, sample_norms, row_sq, sample_w, labelled;
+    std::vector<T> seeds, proj;
+    std::vector<const T*> seed_ptrs;
+    std::string trace_text;  // one step's trace, built then written whole
+
+    State(Model<T>& m, Strategy& s, TrainOptions o);
+    // Its Vars point into its tape and seed_ptrs into seeds: a copy would read the original's.
+    State(const State&) = delete;
+    State& operator=(const State&) = delete;
+
+    const std::vector<ad::Parameter<T>*>& params() const { return model.parameters(); }
+
+    // --- trainer.cpp ---
+    // Copies the rows into the batch buffers; a missing label gets mask 0.
+    int gather(const Dataset<T>& data, std::span<const int> rows);
+    // Draws a held-out batch (rows with replacement) into the batch buffers; returns its size.
+    int gather_held_out(const Dataset<T>* held_out);
+    ad::Var<T> task_loss(ad::Tape<T>& t, ad::Var<T> output, int k, int B);
+    // The main task's loss at the current parameters on the gathered batch, without dropout.
+    double main_loss(int B);
+    // main_ref = the main task's gradient of the shared parameters on the gathered batch.
+    void main_gradient(int B);
+    // Forward, one backward sweep, the statistics the strategy needs, its coefficients.
+    void analyse(const Dataset<T>& data, std::span<const int> rows, const Dataset<T>* held_out);
+    // grad() of every parameter: the shared ones combine the task gradients, each head
+    // takes its own task's gradient.
+    void combine();
+
+    // --- step_statistics.cpp ---
+    // After the sweep: gram (and gram_last) and, if the strategy asks, the gains.
+    void gram_and_gains(std::span<const int> rows, const Dataset<T>* held_out);
+    void add_gram(const ad::Parameter<T>& p, std::vector<double>& g, const T* ref = nullptr, const T* P = nullptr);
+    void exact_gains(std::span<const int> rows, const Dataset<T>* held_out);
+
+    // --- sample_statistics.cpp ---
+    // SLGrad: per-sample statistics, the strategy's sample weights, the sweep again.
+    void weight_samples(int B);
+
+    // --- trace.cpp ---
+    void write_trace();
+};
+
+}  // namespace hyda::mtl
