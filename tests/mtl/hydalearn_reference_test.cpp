@@ -274,3 +274,39 @@ TEMPLATE_TEST_CASE("HydaLearn on a two-layer network worked out by hand", "[hyda
         check_close({after[4][0], after[5][0]}, helps ? Vec{1.9, -1} : Vec{2.9, -0.4}, tol);
     }
 }
+
+TEMPLATE_TEST_CASE("HydaLearn keeps the main task when its own exact step overshoots, worked out by hand", "[hydalearn][reference]", float, double) {
+    // The network of the case above, main labels (3, 4), aux labels (1.5, 3.5), lr = 0.5.
+    //   main: z = (1, 2), r = (-2, -2), L = 4, g = ((-4 - 8) / 2, -4) = (-6, -4).
+    //   aux: z = (1, 3), r = (-0.5, -0.5), L = 0.25, g = ((-2 - 4) / 2, -2) = (-3, -2).
+    //   first-order gains 0.5 (36 + 16) = 26 and 0.5 (18 + 8) = 13: coefficients (4/3, 2/3).
+    //   exact: the main step overshoots, (a, c) = (4, 2), h = (6, 10), r = (3, 6),
+    //     L = (9 + 36) / 2 = 22.5, gain -18.5; the aux step (2.5, 1), h = (3.5, 6),
+    //     r = (0.5, 2), L = 2.125, gain 1.875. The main task is clipped to 0, then keeps
+    //     the largest auxiliary weight: (1.875, 1.875), normalised to (1, 1).
+    ModelSpec spec;
+    spec.inputs = 1;
+    spec.trunk = {1};
+    spec.tasks = {TaskSpec{"main", TaskKind::regression, 2, 0, {}}, TaskSpec{"aux", TaskKind::regression, 2, 0, {}}};
+    Dataset<TestType> data;
+    data.rows = 2;
+    data.features = 1;
+    data.x = {1, 2};
+    data.labels = {{3, 4}, {1.5, 3.5}};
+    const std::vector<int> rows = {0, 1};
+    const double tol = std::is_same_v<TestType, float> ? 1e-5 : 1e-12;
+    for (const bool exact : {false, true}) {
+        INFO((exact ? "exact" : "first-order"));
+        Model<TestType> model(spec, 1);
+        set_params(model, {{1}, {0}, {1}, {0}, {2}, {-1}});
+        auto strategy = make_strategy("hydalearn", 2, 0, {exact ? "gain=exact" : "gain=first_order"});
+        TrainOptions opt;
+        opt.optimizer = OptimizerKind::sgd;
+        opt.lr = 0.5;
+        Trainer<TestType> trainer(model, *strategy, opt);
+        const Introspection r = trainer.inspect(data, rows);
+        check_close(r.losses, {4, 0.25}, tol);
+        check_close(r.gains, exact ? Vec{-18.5, 1.875} : Vec{26, 13}, tol);
+        check_close(r.coefficients, exact ? Vec{1, 1} : Vec{4.0 / 3, 2.0 / 3}, tol);
+    }
+}
