@@ -310,3 +310,60 @@ TEMPLATE_TEST_CASE("HydaLearn keeps the main task when its own exact step oversh
         check_close(r.coefficients, exact ? Vec{1, 1} : Vec{4.0 / 3, 2.0 / 3}, tol);
     }
 }
+
+TEST_CASE("HydaLearn's first-order gains after an Adam step use Adam's second moments", "[hydalearn][reference]") {
+    // One HydaLearn step with Adam from theta_0, then the gains at theta_1, all rebuilt in
+    // the test: g_k by finite differences; gains_0 = lr <g_main, g_k> (no moments yet);
+    // coefficients by the documented rule; the shared gradient G = sum_k c_k g_k and each
+    // head its own; Adam's first update theta_1 = theta_0 - lr G / (|G| + eps) (m_hat = G,
+    // v_hat = G^2); at theta_1, P = lr / (sqrt(v_hat) + eps) = lr / (|G| + eps) and
+    // gains_1 = <g_main', P g_k'>. Double only: Adam's first step divides by |G|, which
+    // float gradients do not give to the digits the comparison needs. tanh: no dead units,
+    // so no element of G is zero or near it.
+    ModelSpec spec = gain_spec();
+    spec.activation = Activation::tanh;
+    Model<double> model(spec, 3);
+    prepare_gain_model(model);
+    const Dataset<double> data = gain_data<double>(24, 1);
+    const Table table = Table::of(data);
+    auto strategy = make_strategy("hydalearn", 3, 0);
+    TrainOptions opt;
+    opt.optimizer = OptimizerKind::adam;
+    const double lr = 0.01, eps = 1e-8;
+    opt.lr = lr;
+    Trainer<double> trainer(model, *strategy, opt);
+    std::vector<int> rows(24);
+    std::iota(rows.begin(), rows.end(), 0);
+
+    const Params theta0 = params_of(model);
+    const std::size_t shared = model.shared_count();
+    const std::vector<Vec> g0 = fd_task_gradients(spec, theta0, shared, table);
+    Vec gains0, G(g0[0].size(), 0.0);
+    for (int k = 0; k < 3; ++k) gains0.push_back(lr * dot(g0[0], g0[std::size_t(k)]));
+    const Vec c0 = documented_rule(gains0, 0, "sum");
+    for (int k = 0; k < 3; ++k)
+        for (std::size_t e = 0; e < G.size(); ++e) G[e] += c0[std::size_t(k)] * g0[std::size_t(k)][e];
+    for (double x : G) REQUIRE(std::fabs(x) > 1e-6);
+
+    trainer.step(data, rows);
+    const Params theta1 = params_of(model);
+    Vec want, got;
+    for (std::size_t i = 0, at = 0; i < shared; ++i)
+        for (std::size_t e = 0; e < theta0[i].size(); ++e, ++at) {
+            want.push_back(theta0[i][e] - lr * G[at] / (std::fabs(G[at]) + eps));
+            got.push_back(theta1[i][e]);
+        }
+    check_close(got, want, 0, 1e-12);
+
+    const Introspection r = trainer.inspect(data, rows);
+    const std::vector<Vec> g1 = fd_task_gradients(spec, theta1, shared, table);
+    Vec gains1;
+    for (int k = 0; k < 3; ++k) {
+        long double s = 0;
+        for (std::size_t e = 0; e < G.size(); ++e) s += (long double)g1[0][e] * (lr / (std::fabs(G[e]) + eps)) * g1[std::size_t(k)][e];
+        gains1.push_back(double(s));
+    }
+    INFO("reference gains after the step " << gains1[0] << " " << gains1[1] << " " << gains1[2]);
+    check_close(r.gains, gains1, 1e-7);
+    check_close(r.coefficients, documented_rule(gains1, 0, "sum"), 1e-7);
+}
