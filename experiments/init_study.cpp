@@ -10,6 +10,7 @@
 //   data sets: lending_club, rotterdam, synthetic (default all three).
 //   --runs writes one row per training run. The summary goes to standard output.
 #include <chrono>
+#include <optional>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -114,7 +115,9 @@ Run train(const Prepared& p, const std::string& method, Init init, const Seeds& 
     const TrainResult result = trainer.fit(p.data.first, &p.data.second);
     Run r;
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    r.auc = main_metric(model, p.data.rest, spec.main_task);
+    const std::optional<double> auc = main_metric(model, p.data.rest, spec.main_task);
+    if (!auc) throw std::runtime_error(method + ": the test split has one class of the main task only");
+    r.auc = *auc;
     r.epochs = int(result.epochs.size());
     r.best_epoch = result.best_epoch;
     return r;

@@ -63,6 +63,7 @@ ModelSpec single_spec() {
     spec.inputs = 3;
     spec.trunk = {4};
     spec.activation = Activation::tanh;
+    spec.init = Init::he_xavier;  // larger weights: every gradient entry stands above float rounding
     spec.tasks = {TaskSpec{"b", TaskKind::binary, 2, 0, {}}};
     return spec;
 }
@@ -176,7 +177,7 @@ TEMPLATE_TEST_CASE("with lr = 0 every epoch's train loss is the naive loss of th
         INFO("epoch " << r.epoch);
         check_close(r.train_loss, want, rel_tol<TestType>());
         check_close(r.mean_coefficients, {1, 0.5, 0.25}, 1e-15);
-        CHECK(std::isnan(validation_metric(r)));  // no validation data
+        CHECK_FALSE(r.validation_metric.has_value());  // no validation data
     }
 }
 

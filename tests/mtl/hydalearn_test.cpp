@@ -87,11 +87,15 @@ TEST_CASE("first-order gains match exact look-ahead gains as the learning rate g
     // On a held-out batch both kinds draw the same rows: one draw per step, same seed.
     const char* batch = GENERATE("batch=train", "batch=held_out");
     INFO(batch);
+    // The O(lr^2) gap needs a smooth network: with ReLU, a step can cross a kink and the
+    // gap then shrinks like lr, not lr^2 (it did for 1-2 of 20 model seeds).
+    ModelSpec spec = small_spec(data.features);
+    spec.activation = Activation::tanh;
     double previous_error = 1e300;
     for (double lr : {1e-2, 1e-3, 1e-4, 1e-5}) {
         std::vector<double> gains[2];
         for (int exact = 0; exact < 2; ++exact) {
-            Model<double> model(small_spec(data.features), 5);
+            Model<double> model(spec, 5);
             auto strategy = make_strategy("hydalearn", 3, 0, {exact ? "gain=exact" : "gain=first_order", batch});
             TrainOptions opt;
             opt.optimizer = OptimizerKind::sgd;
