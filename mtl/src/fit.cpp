@@ -27,8 +27,6 @@ TrainResult Trainer<T>::fit(const Dataset<T>& train, const Dataset<T>* validatio
         }
     }
     TrainResult result;
-    std::vector<int> order(std::size_t(train.rows));
-    std::iota(order.begin(), order.end(), 0);
     std::vector<std::vector<T>> best;
     std::optional<double> best_metric;
     int since_best = 0;
@@ -41,22 +39,29 @@ TrainResult Trainer<T>::fit(const Dataset<T>& train, const Dataset<T>* validatio
         if (s.opt.schedule == Schedule::step) lr = lr0 * std::pow(s.opt.step_gamma, epoch / std::max(1, s.opt.step_every));
         s.optimizer->set_lr(T(lr));
 
-        ad::shuffle(order.begin(), order.end(), s.rng);
+        const std::vector<int> order = epoch_order(train.rows, s.opt.seed, epoch);
         EpochReport report;
         report.epoch = epoch;
         report.train_loss.assign(std::size_t(s.K), 0.0);
         report.mean_coefficients.assign(std::size_t(s.K), 0.0);
+        // A batch's loss of task k is a mean over its rows labelled for k: weighted by
+        // their count, the epoch's loss is the mean over every labelled row, and a batch
+        // without a label for k (loss 0, no measurement) does not pull it down.
+        std::vector<double> labelled(std::size_t(s.K), 0.0);
         int batches = 0;
         for (int start = 0; start < train.rows; start += s.opt.batch_size, ++batches) {
-            const int end = std::min(train.rows, start + s.opt.batch_size);
-            step(train, std::span<const int>(order).subspan(std::size_t(start), std::size_t(end - start)), validation);
+            const std::span<const int> rows = std::span<const int>(order).subspan(std::size_t(start), std::size_t(std::min(s.opt.batch_size, train.rows - start)));
+            step(train, rows, validation);
             for (int k = 0; k < s.K; ++k) {
-                report.train_loss[std::size_t(k)] += s.loss_values[std::size_t(k)];
+                const auto& y = train.labels[std::size_t(k)];
+                const auto n = double(std::count_if(rows.begin(), rows.end(), [&](int r) { return !std::isnan(y[std::size_t(r)]); }));
+                report.train_loss[std::size_t(k)] += n * s.loss_values[std::size_t(k)];
+                labelled[std::size_t(k)] += n;
                 report.mean_coefficients[std::size_t(k)] += s.coefficients[std::size_t(k)];
             }
         }
         for (int k = 0; k < s.K; ++k) {
-            report.train_loss[std::size_t(k)] /= batches;
+            if (labelled[std::size_t(k)] > 0) report.train_loss[std::size_t(k)] /= labelled[std::size_t(k)];
             report.mean_coefficients[std::size_t(k)] /= batches;
         }
         s.strategy.end_epoch(report.train_loss);

@@ -512,13 +512,11 @@ TEST_CASE("fit() traces one row per step, numbered across epochs", "[trainer][tr
     }
 }
 
-TEMPLATE_TEST_CASE("a batch without any label of a task does not count toward the task's epoch loss", "[trainer][fit][!mayfail]", float, double) {
-    // LIBRARY BUG (reported, not fixed here): mtl/src/trainer.cpp, fit(), adds every
-    // batch's loss to EpochReport::train_loss and divides by the number of batches; a batch
-    // with no label for a task has a loss of 0 (autodiff/src/ops_loss.cpp: every c_i = 0),
-    // which is no measurement, yet it is averaged in. Here task "b" is labelled in one row
-    // of 16, batches of 8, lr = 0: one batch per epoch sees that row, the other none, and
-    // the report says half that row's loss. DWA (end_epoch) reads these biased means.
+TEMPLATE_TEST_CASE("a batch without any label of a task does not count toward the task's epoch loss", "[trainer][fit]", float, double) {
+    // A batch with no label for a task has a loss of 0 (every mask entry 0), which is no
+    // measurement: the epoch's loss is the mean over labelled rows. Here task "b" is
+    // labelled in one row of 16, batches of 8, lr = 0: one batch per epoch sees that row,
+    // the other none, and a plain mean over batches would report half that row's loss.
     Dataset<TestType> data = mixed_data<TestType>(16, 51);
     for (int r = 1; r < 16; ++r) data.labels[0][std::size_t(r)] = TestType(missing);
     Model<TestType> model(mixed_spec({4}), 52);

@@ -34,7 +34,7 @@ enum class TraceFormat { csv, jsonl };
 struct EpochReport {
     int epoch = 0;
     double seconds = 0;
-    std::vector<double> train_loss;         // per task, mean over the epoch's batches
+    std::vector<double> train_loss;         // per task, mean loss over the epoch's labelled rows (0 if none)
     std::vector<double> mean_coefficients;  // per task, mean over the epoch's batches
     std::optional<double> validation_metric;  // the main task's main_metric; nullopt without validation data
     bool best = false;                        // best so far
