@@ -181,8 +181,7 @@ Var<T> dropout(Var<T> x, T p) {
     // Keep an element when a uniform 53-bit draw is >= p.
     const double threshold = double(p);
     for (std::size_t i = 0; i < size; ++i) {
-        const double u = double(tape.next_random() >> 11) * 0x1.0p-53;
-        mask[i] = u >= threshold ? keep_scale : T(0);
+        mask[i] = tape.rng.uniform() >= threshold ? keep_scale : T(0);
     }
     Node<T> n = detail::make_node<T>("dropout", X.rows, X.cols, &Dropout<T>::backward, {x.id}, typename Dropout<T>::Attrs{mask});
     n.backward_in_place = true;

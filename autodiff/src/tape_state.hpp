@@ -1,6 +1,6 @@
 #pragma once
 // Internal: a tape's recording, and what ops do with it (look up nodes, record a node,
-// take scratch memory from the arena, draw random numbers).
+// take scratch memory from the arena, draw dropout masks from the tape's Rng).
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "arena.hpp"
+#include "hyda/autodiff/random.hpp"
 #include "node.hpp"
 
 namespace hyda::ad::detail {
@@ -16,7 +17,7 @@ template <class T>
 struct TapeState {
     static TapeState& of(Tape<T>& tape) { return *tape.state_; }
 
-    TapeState(Tape<T>& owner, std::uint64_t seed) : tape(&owner), rng_state(seed) { nodes.reserve(64); }
+    TapeState(Tape<T>& owner, std::uint64_t seed) : tape(&owner), rng(seed) { nodes.reserve(64); }
 
     // The node behind v; throws std::invalid_argument if v is empty, belongs to another
     // tape or was recorded before the last reset().
@@ -46,20 +47,12 @@ struct TapeState {
     // `count` elements of memory that live until reset().
     T* scratch(std::size_t count) { return static_cast<T*>(arena.allocate(sizeof(T) * count)); }
 
-    // splitmix64: a full-period generator with well-mixed output.
-    std::uint64_t next_random() {
-        std::uint64_t z = (rng_state += 0x9E3779B97F4A7C15ull);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        return z ^ (z >> 31);
-    }
-
     Tape<T>* tape;  // the owner: Vars point at it, and a Tape never moves
     std::vector<Node<T>> nodes;
     std::vector<std::pair<Parameter<T>*, int>> params;  // parameter -> its leaf node
     Arena arena;
     std::uint32_t epoch = 1;  // reset() count, stamped on every Var
-    std::uint64_t rng_state;
+    Rng rng;  // dropout masks
 };
 
 }  // namespace hyda::ad::detail
