@@ -12,7 +12,7 @@ namespace hyda::mtl {
 namespace {
 
 constexpr double negligible = 1e-12;  // a squared norm below this times max_k ||g_k||^2 is rounding
-constexpr int max_evaluations = 200;  // of the bracketed root search; a guard, ~10 suffice
+constexpr int max_evaluations = 200;  // of the root search; a guard (11 typically, 21 at most seen)
 
 }  // namespace
 
