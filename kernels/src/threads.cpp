@@ -2,6 +2,7 @@
 // sleeping on it), claim tasks from a shared ticket until none is left, and report
 // back through a counter.
 #include "hyda/kernels/threads.hpp"
+#include "parallel.hpp"
 
 #include <atomic>
 #include <charconv>
