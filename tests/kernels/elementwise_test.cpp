@@ -29,6 +29,7 @@
 
 #include "hyda/kernels/elementwise.hpp"
 #include "kernel_matrix.hpp"
+#include "throws.hpp"
 
 namespace {
 
@@ -688,6 +689,18 @@ TEMPLATE_TEST_CASE("row_logsumexp matches its reference and is stable", "[elemen
         hyda::row_logsumexp(1, 2, a.data(), 2, &out);
         CHECK(within(out, R(big) + std::log(R(2)), R(big), 1));  // within 1 ulp
     });
+}
+
+TEMPLATE_TEST_CASE("matrix reductions reject a row stride shorter than a row", "[elementwise]", float, double) {
+    using T = TestType;
+    using hyda::test::invalid_argument_message;
+    const std::vector<T> a(20, T(1));
+    std::vector<T> out(5);
+    CHECK(invalid_argument_message([&] { hyda::row_sums(2, 5, a.data(), 4, out.data()); }) == "row_sums: ld = 4 must be >= cols = 5");
+    CHECK(invalid_argument_message([&] { hyda::col_sums(2, 5, a.data(), 4, out.data()); }) == "col_sums: ld = 4 must be >= cols = 5");
+    CHECK(invalid_argument_message([&] { hyda::row_logsumexp(2, 5, a.data(), 0, out.data()); }) ==
+          "row_logsumexp: ld = 0 must be >= cols = 5");
+    CHECK_NOTHROW(hyda::row_sums(4, 5, a.data(), 5, out.data()));  // ld == cols is fine
 }
 
 TEMPLATE_TEST_CASE("sub_mul: z = x - y * w, fused or not", "[elementwise]", float, double) {
