@@ -2,8 +2,8 @@
 // Vectorized elementwise and reduction kernels on contiguous arrays.
 //
 // T is float or double (explicitly instantiated for both). Same dispatch as gemm
-// (HYDA_ARCH). Results do not depend on the thread count: large arrays are cut into
-// fixed chunks, and reductions add the chunks' partial results in chunk order.
+// (HYDA_ARCH). Results do not depend on the thread count: maps over large arrays are cut
+// into fixed chunks that the threads share, and reductions run on the calling thread.
 // Outputs may alias inputs element for element (y == x is fine).
 #include <cstddef>
 
