@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <random>
 #include <sstream>
@@ -167,9 +168,12 @@ std::vector<Case> block_boundary_cases() {
     return cases;
 }
 
+// Checks each case on 1 thread, and that 2 threads give the same bits; returns how many
+// of the 2-thread runs really ran threaded (small products stay on one thread).
 template <class T>
-void check_cases(const std::vector<Case>& cases) {
+std::uint64_t check_cases(const std::vector<Case>& cases) {
     std::mt19937 rng(1234);
+    std::uint64_t threaded = 0;
     for (const Case& c : cases) {
         const Problem<T> p(c, rng);
         hyda::test::for_each_arch([&](hyda::Arch) {
@@ -178,10 +182,13 @@ void check_cases(const std::vector<Case>& cases) {
             const std::vector<T> one = p.run();
             p.check(one);
             hyda::set_num_threads(2);
+            const std::uint64_t before = hyda::threaded_regions();
             const std::vector<T> two = p.run();
+            threaded += hyda::threaded_regions() > before ? 1 : 0;
             CHECK(two == one);  // bitwise: same values in every element, padding included
         });
     }
+    return threaded;
 }
 
 }  // namespace
@@ -191,7 +198,7 @@ TEMPLATE_TEST_CASE("gemm matches a naive loop on random shapes", "[gemm]", float
 }
 
 TEMPLATE_TEST_CASE("gemm matches a naive loop across cache-block boundaries", "[gemm]", float, double) {
-    check_cases<TestType>(block_boundary_cases());
+    CHECK(check_cases<TestType>(block_boundary_cases()) > 0);  // the large ones ran threaded
 }
 
 TEMPLATE_TEST_CASE("gemm with beta == 0 ignores NaN in C", "[gemm]", float, double) {
@@ -245,8 +252,11 @@ TEST_CASE("gemm is bitwise identical for 1, 2 and 3 threads on large shapes", "[
             const std::vector<float> one = p.run();
             p.check(one);
             for (int threads : {2, 3}) {
+                INFO("threads = " << threads);
                 hyda::set_num_threads(threads);
+                const std::uint64_t before = hyda::threaded_regions();
                 CHECK(p.run() == one);
+                CHECK(hyda::threaded_regions() > before);  // each shape is far above the 2 MFLOP threshold
             }
             hyda::set_num_threads(1);
         });
