@@ -729,7 +729,7 @@ TEMPLATE_TEST_CASE("sub_mul: z = x - y * w, fused or not", "[elementwise]", floa
 // ---------------------------------------------------------------------------------------
 // Thread-count independence: every kernel gives the same bits on 1 and 2 threads.
 
-TEMPLATE_TEST_CASE("results are bitwise identical on 1 and 2 threads", "[elementwise]", float, double) {
+TEMPLATE_TEST_CASE("results are bitwise identical on 1 and 2 threads", "[elementwise][threads]", float, double) {
     using T = TestType;
     constexpr std::size_t n = 300007;
     const Shape s{700, 450, 461};
