@@ -1,10 +1,25 @@
 #include "hyda/kernels/elementwise.hpp"
 
+#include <stdexcept>
+#include <string>
+
 #include "kernel_table.hpp"
 
 namespace hyda {
 
 using detail::kernels;
+
+namespace {
+
+// A row stride shorter than a row would read rows into each other. (Sizes are unsigned:
+// nothing else to check.)
+void check_stride(const char* kernel, std::size_t cols, std::size_t ld) {
+    if (ld < cols) [[unlikely]] {
+        throw std::invalid_argument(std::string(kernel) + ": ld = " + std::to_string(ld) + " must be >= cols = " + std::to_string(cols));
+    }
+}
+
+}  // namespace
 
 template <class T> void axpy(std::size_t n, T a, const T* x, T* y) { kernels<T>().axpy(n, a, x, y); }
 template <class T> void scale(std::size_t n, T a, const T* x, T* y) { kernels<T>().scale(n, a, x, y); }
@@ -36,12 +51,15 @@ template <class T> T dot(std::size_t n, const T* x, const T* y) { return kernels
 template <class T> T max(std::size_t n, const T* x) { return kernels<T>().max(n, x); }
 
 template <class T> void row_sums(std::size_t rows, std::size_t cols, const T* A, std::size_t ld, T* out) {
+    check_stride("row_sums", cols, ld);
     kernels<T>().row_sums(rows, cols, A, ld, out);
 }
 template <class T> void col_sums(std::size_t rows, std::size_t cols, const T* A, std::size_t ld, T* out, T beta) {
+    check_stride("col_sums", cols, ld);
     kernels<T>().col_sums(rows, cols, A, ld, out, beta);
 }
 template <class T> void row_logsumexp(std::size_t rows, std::size_t cols, const T* A, std::size_t ld, T* out) {
+    check_stride("row_logsumexp", cols, ld);
     kernels<T>().row_logsumexp(rows, cols, A, ld, out);
 }
 

@@ -11,7 +11,7 @@
 #include <limits>
 #include <utility>
 
-#include "hyda/kernels/threads.hpp"
+#include "parallel.hpp"
 #include "simd.hpp"
 
 namespace hyda::detail {

@@ -21,7 +21,7 @@
 
 #include "hyda/kernels/gemm.hpp"
 #include "elementwise_impl.hpp"
-#include "hyda/kernels/threads.hpp"
+#include "parallel.hpp"
 #include "simd.hpp"
 #include "workspace.hpp"
 

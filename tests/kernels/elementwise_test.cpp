@@ -17,6 +17,7 @@
 // Results that underflow are also allowed an absolute error of the smallest normal T.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <functional>
 #include <limits>
@@ -29,6 +30,7 @@
 
 #include "hyda/kernels/elementwise.hpp"
 #include "kernel_matrix.hpp"
+#include "throws.hpp"
 
 namespace {
 
@@ -690,6 +692,18 @@ TEMPLATE_TEST_CASE("row_logsumexp matches its reference and is stable", "[elemen
     });
 }
 
+TEMPLATE_TEST_CASE("matrix reductions reject a row stride shorter than a row", "[elementwise]", float, double) {
+    using T = TestType;
+    using hyda::test::invalid_argument_message;
+    const std::vector<T> a(20, T(1));
+    std::vector<T> out(5);
+    CHECK(invalid_argument_message([&] { hyda::row_sums(2, 5, a.data(), 4, out.data()); }) == "row_sums: ld = 4 must be >= cols = 5");
+    CHECK(invalid_argument_message([&] { hyda::col_sums(2, 5, a.data(), 4, out.data()); }) == "col_sums: ld = 4 must be >= cols = 5");
+    CHECK(invalid_argument_message([&] { hyda::row_logsumexp(2, 5, a.data(), 0, out.data()); }) ==
+          "row_logsumexp: ld = 0 must be >= cols = 5");
+    CHECK_NOTHROW(hyda::row_sums(4, 5, a.data(), 5, out.data()));  // ld == cols is fine
+}
+
 TEMPLATE_TEST_CASE("sub_mul: z = x - y * w, fused or not", "[elementwise]", float, double) {
     using T = TestType;
     std::mt19937 gen(37);
@@ -715,7 +729,7 @@ TEMPLATE_TEST_CASE("sub_mul: z = x - y * w, fused or not", "[elementwise]", floa
 // ---------------------------------------------------------------------------------------
 // Thread-count independence: every kernel gives the same bits on 1 and 2 threads.
 
-TEMPLATE_TEST_CASE("results are bitwise identical on 1 and 2 threads", "[elementwise]", float, double) {
+TEMPLATE_TEST_CASE("results are bitwise identical on 1 and 2 threads", "[elementwise][threads]", float, double) {
     using T = TestType;
     constexpr std::size_t n = 300007;
     const Shape s{700, 450, 461};
@@ -759,6 +773,9 @@ TEMPLATE_TEST_CASE("results are bitwise identical on 1 and 2 threads", "[element
         hyda::sub_mul(n, x.data(), y.data(), pos.data(), out.data());
         return out;
     });
+    // The maps above split n into chunks over the threads; the reductions below run on the
+    // calling thread (elementwise.hpp), and are compared all the same.
+    const std::size_t maps = runs.size();
     runs.emplace_back("sum", [&] { return std::vector<T>{hyda::sum(n, x.data())}; });
     runs.emplace_back("dot", [&] { return std::vector<T>{hyda::dot(n, x.data(), y.data())}; });
     runs.emplace_back("max", [&] { return std::vector<T>{hyda::max(n, x.data())}; });
@@ -780,7 +797,10 @@ TEMPLATE_TEST_CASE("results are bitwise identical on 1 and 2 threads", "[element
         REQUIRE(hyda::num_threads() == 2);
         for (std::size_t k = 0; k < runs.size(); ++k) {
             INFO("kernel = " << runs[k].first);
-            CHECK(bitwise_equal(runs[k].second(), one_thread[k]));
+            const std::uint64_t before = hyda::threaded_regions();
+            const std::vector<T> two_threads = runs[k].second();
+            if (k < maps) CHECK(hyda::threaded_regions() > before);  // the threaded path ran
+            CHECK(bitwise_equal(two_threads, one_thread[k]));
         }
         hyda::set_num_threads(1);
     });

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <random>
 #include <sstream>
@@ -11,6 +12,7 @@
 
 #include "hyda/kernels/gemm.hpp"
 #include "kernel_matrix.hpp"
+#include "throws.hpp"
 
 namespace {
 
@@ -166,9 +168,12 @@ std::vector<Case> block_boundary_cases() {
     return cases;
 }
 
+// Checks each case on 1 thread, and that 2 threads give the same bits; returns how many
+// of the 2-thread runs really ran threaded (small products stay on one thread).
 template <class T>
-void check_cases(const std::vector<Case>& cases) {
+std::uint64_t check_cases(const std::vector<Case>& cases) {
     std::mt19937 rng(1234);
+    std::uint64_t threaded = 0;
     for (const Case& c : cases) {
         const Problem<T> p(c, rng);
         hyda::test::for_each_arch([&](hyda::Arch) {
@@ -177,10 +182,13 @@ void check_cases(const std::vector<Case>& cases) {
             const std::vector<T> one = p.run();
             p.check(one);
             hyda::set_num_threads(2);
+            const std::uint64_t before = hyda::threaded_regions();
             const std::vector<T> two = p.run();
+            threaded += hyda::threaded_regions() > before ? 1 : 0;
             CHECK(two == one);  // bitwise: same values in every element, padding included
         });
     }
+    return threaded;
 }
 
 }  // namespace
@@ -190,7 +198,7 @@ TEMPLATE_TEST_CASE("gemm matches a naive loop on random shapes", "[gemm]", float
 }
 
 TEMPLATE_TEST_CASE("gemm matches a naive loop across cache-block boundaries", "[gemm]", float, double) {
-    check_cases<TestType>(block_boundary_cases());
+    CHECK(check_cases<TestType>(block_boundary_cases()) > 0);  // the large ones ran threaded
 }
 
 TEMPLATE_TEST_CASE("gemm with beta == 0 ignores NaN in C", "[gemm]", float, double) {
@@ -218,7 +226,7 @@ TEMPLATE_TEST_CASE("gemm with alpha == 0 or K == 0 never reads A or B", "[gemm]"
         for (T x : C) REQUIRE(x == T(0));
         std::vector<T> bias(N);
         for (int j = 0; j < N; ++j) bias[std::size_t(j)] = T(j);
-        hyda::gemm(Trans::N, Trans::T, M, N, 0, T(1), nullptr, 0, nullptr, 0, T(0), C.data(), N, bias.data());
+        hyda::gemm(Trans::N, Trans::T, M, N, 0, T(1), nullptr, 1, nullptr, 1, T(0), C.data(), N, bias.data());
         for (int i = 0; i < M; ++i)
             for (int j = 0; j < N; ++j) REQUIRE(C[std::size_t(i * N + j)] == T(j));  // K == 0: C = beta C + bias
     });
@@ -232,11 +240,15 @@ TEMPLATE_TEST_CASE("gemm with an empty C does nothing", "[gemm]", float, double)
     REQUIRE(c == T(7));
 }
 
-TEST_CASE("gemm is bitwise identical for 1, 2 and 3 threads on large shapes", "[gemm]") {
+// One shape per way of splitting a product over threads: over M, over N, over M with A
+// packed (lda a multiple of 4 KiB), and the rank-1 path's rows.
+TEST_CASE("gemm is bitwise identical for 1, 2 and 3 threads on large shapes", "[gemm][threads]") {
     std::mt19937 rng(99);
     const std::vector<Case> cases = {{Trans::N, Trans::N, 300, 301, 290, 0, 0, 0, 1.0, 0.0},
                                      {Trans::T, Trans::T, 531, 70, 300, 0, 0, 0, 1.0, 1.0},
-                                     {Trans::N, Trans::T, 45, 700, 129, 0, 0, 0, -1.0, 0.5}};
+                                     {Trans::N, Trans::T, 45, 700, 129, 0, 0, 0, -1.0, 0.5},
+                                     {Trans::N, Trans::N, 200, 64, 1024, 0, 0, 0, 1.0, 0.0},
+                                     {Trans::T, Trans::N, 400, 400, 1, 0, 0, 0, 1.0, 1.0}};
     for (const Case& c : cases) {
         const Problem<float> p(c, rng);
         hyda::test::for_each_arch([&](hyda::Arch) {
@@ -244,10 +256,68 @@ TEST_CASE("gemm is bitwise identical for 1, 2 and 3 threads on large shapes", "[
             const std::vector<float> one = p.run();
             p.check(one);
             for (int threads : {2, 3}) {
+                INFO("threads = " << threads);
                 hyda::set_num_threads(threads);
+                const std::uint64_t before = hyda::threaded_regions();
                 CHECK(p.run() == one);
+                CHECK(hyda::threaded_regions() > before);  // each shape is above its path's threshold
             }
             hyda::set_num_threads(1);
         });
     }
+}
+
+// Reference BLAS's argument rules: sizes >= 0, each leading dimension >= max(1, the row
+// length of the matrix as stored), and no null pointer where it would be read.
+TEMPLATE_TEST_CASE("gemm rejects bad arguments with messages that name them", "[gemm]", float, double) {
+    using T = TestType;
+    using hyda::test::invalid_argument_message;
+    const int M = 3, N = 4, K = 5;
+    std::vector<T> A(100, T(1)), B(100, T(1)), C(100, T(0));
+    // The call under test: a valid NN product, one argument changed by `change`.
+    struct Args {
+        Trans ta = Trans::N, tb = Trans::N;
+        int M = 3, N = 4, K = 5;
+        T alpha = T(1);
+        const T* A;
+        int lda = 5;
+        const T* B;
+        int ldb = 4;
+        T* C;
+        int ldc = 4;
+    };
+    auto message = [&](auto change) {
+        Args a{};
+        a.A = A.data(), a.B = B.data(), a.C = C.data();
+        change(a);
+        return invalid_argument_message(
+            [&] { hyda::gemm(a.ta, a.tb, a.M, a.N, a.K, a.alpha, a.A, a.lda, a.B, a.ldb, T(0), a.C, a.ldc); });
+    };
+    CHECK(message([](Args& a) { a.M = -1; }) == "gemm: M = -1 must be >= 0");
+    CHECK(message([](Args& a) { a.N = -2; }) == "gemm: N = -2 must be >= 0");
+    CHECK(message([](Args& a) { a.K = -3; }) == "gemm: K = -3 must be >= 0");
+
+    CHECK(message([](Args& a) { a.lda = K - 1; }) == "gemm: lda = 4 must be >= K = 5 for op(A) = N");
+    CHECK(message([](Args& a) { a.ta = Trans::T, a.lda = M - 1; }) == "gemm: lda = 2 must be >= M = 3 for op(A) = T");
+    CHECK(message([](Args& a) { a.ldb = N - 1; }) == "gemm: ldb = 3 must be >= N = 4 for op(B) = N");
+    CHECK(message([](Args& a) { a.tb = Trans::T, a.ldb = K - 1; }) == "gemm: ldb = 4 must be >= K = 5 for op(B) = T");
+    CHECK(message([](Args& a) { a.ldc = N - 1; }) == "gemm: ldc = 3 must be >= N = 4");
+    // An empty dimension still needs a leading dimension of at least 1, as in BLAS.
+    CHECK(message([](Args& a) { a.K = 0, a.lda = 0; }) == "gemm: lda = 0 must be >= max(1, K) = 1 for op(A) = N");
+    CHECK(message([](Args& a) { a.N = 0, a.ldc = 0; }) == "gemm: ldc = 0 must be >= max(1, N) = 1");
+
+    CHECK(message([](Args& a) { a.A = nullptr; }) == "gemm: A is null but read (M = 3, N = 4, K = 5, alpha != 0)");
+    CHECK(message([](Args& a) { a.B = nullptr; }) == "gemm: B is null but read (M = 3, N = 4, K = 5, alpha != 0)");
+    CHECK(message([](Args& a) { a.C = nullptr; }) == "gemm: C is null but written (M = 3, N = 4)");
+
+    // The boundaries themselves are fine: lda == K, ldb == N, ldc == N (the valid call
+    // above), and nothing is read or written for empty shapes.
+    CHECK_NOTHROW(hyda::gemm(Trans::N, Trans::N, M, N, K, T(1), A.data(), K, B.data(), N, T(0), C.data(), N));
+    CHECK(C[0] == T(K));
+    CHECK_NOTHROW(hyda::gemm(Trans::N, Trans::N, 0, 0, 0, T(1), static_cast<const T*>(nullptr), 1, static_cast<const T*>(nullptr), 1, T(0),
+                             static_cast<T*>(nullptr), 1));
+    CHECK_NOTHROW(hyda::gemm(Trans::T, Trans::T, 0, N, K, T(1), static_cast<const T*>(nullptr), 1, static_cast<const T*>(nullptr), K, T(0),
+                             static_cast<T*>(nullptr), N));
+    CHECK_NOTHROW(hyda::gemm(Trans::N, Trans::N, M, N, K, T(0), static_cast<const T*>(nullptr), K, static_cast<const T*>(nullptr), N, T(0),
+                             C.data(), N));
 }

@@ -2,8 +2,8 @@
 // Vectorized elementwise and reduction kernels on contiguous arrays.
 //
 // T is float or double (explicitly instantiated for both). Same dispatch as gemm
-// (HYDA_ARCH). Results do not depend on the thread count: large arrays are cut into
-// fixed chunks, and reductions add the chunks' partial results in chunk order.
+// (HYDA_ARCH). Results do not depend on the thread count: maps over large arrays are cut
+// into fixed chunks that the threads share, and reductions run on the calling thread.
 // Outputs may alias inputs element for element (y == x is fine).
 #include <cstddef>
 
@@ -45,7 +45,8 @@ template <class T> T sum(std::size_t n, const T* x);
 template <class T> T dot(std::size_t n, const T* x, const T* y);
 template <class T> T max(std::size_t n, const T* x);
 
-// Reductions of a row-major matrix (rows x cols, row stride ld), overwriting out:
+// Reductions of a row-major matrix (rows x cols, row stride ld >= cols, else
+// std::invalid_argument), overwriting out:
 // row_sums: out[i] = sum_j A[i][j]; col_sums: out[j] = beta * out[j] + sum_i A[i][j]
 // (beta == 0 does not read out); row_logsumexp: out[i] = log sum_j exp(A[i][j]) (stable
 // for any finite inputs).
