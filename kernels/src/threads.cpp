@@ -8,7 +8,6 @@
 // the region's remaining tasks are skipped, and the caller rethrows the first exception
 // once every claimed task is done: no thread keeps a reference to the task afterwards.
 #include "hyda/kernels/threads.hpp"
-#include "parallel.hpp"
 
 #include <atomic>
 #include <charconv>
@@ -21,6 +20,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "parallel.hpp"
 
 namespace hyda {
 namespace {
