@@ -28,6 +28,7 @@
 #include "hyda/autodiff/ops.hpp"
 #include "hyda/autodiff/optim.hpp"
 #include "kernel_matrix.hpp"
+#include "tensor_state.hpp"
 
 #if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
 #define HYDA_COUNT_MALLOC 1
@@ -300,19 +301,8 @@ TEST_CASE("the allocation counter sees operator new and malloc", "[alloc]") {
 
 // ---- Allocation failures ----
 
-namespace {
-
-template <class T>
-std::vector<T> elements(const T* data, std::size_t n) {
-    return data == nullptr ? std::vector<T>{} : std::vector<T>(data, data + n);
-}
-
-template <class T>
-void fill_ramp(Tensor<T>& t, double start) {
-    for (std::size_t i = 0; i < t.size(); ++i) t.data()[i] = T(start + 0.25 * double(i));
-}
-
-}  // namespace
+using hyda::test::elements;
+using hyda::test::fill_ramp;
 
 TEST_CASE("a copy assignment that runs out of memory leaves the target as it was", "[alloc]") {
     // The name is longer than std::string's in-place buffer, so it allocates too.

@@ -19,6 +19,7 @@
 #include "hyda/autodiff/gradcheck.hpp"
 #include "hyda/autodiff/ops.hpp"
 #include "hyda/autodiff/optim.hpp"
+#include "tensor_state.hpp"
 
 namespace {
 
@@ -333,19 +334,8 @@ TEST_CASE("invalid tensors and inputs", "[errors]") {
 
 // ---- The state after a throw ----
 
-namespace {
-
-template <class T>
-std::vector<T> elements(const T* data, std::size_t n) {
-    return data == nullptr ? std::vector<T>{} : std::vector<T>(data, data + n);
-}
-
-template <class T>
-void fill_ramp(Tensor<T>& t, double start) {
-    for (std::size_t i = 0; i < t.size(); ++i) t.data()[i] = T(start + 0.25 * double(i));
-}
-
-}  // namespace
+using hyda::test::elements;
+using hyda::test::fill_ramp;
 
 TEST_CASE("Tensor::resize checks the shape before it changes anything", "[errors]") {
     Tensor<float> t(2, 3);
