@@ -1,0 +1,51 @@
+#pragma once
+// Reading and writing CSV (RFC 4180): fields separated by commas, records by CRLF or LF;
+// a field in double quotes may hold commas, line breaks and doubled quotes (""); a UTF-8
+// byte-order mark at the start of the file is skipped. The reader streams: it holds one
+// record at a time, so memory does not grow with the file.
+#include <cstdint>
+#include <istream>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hyda::mtl {
+
+// Limits that keep a hostile or broken file from taking unbounded memory.
+struct CsvLimits {
+    std::size_t max_field_bytes = std::size_t(1) << 24;  // 16 MiB
+    std::size_t max_fields = std::size_t(1) << 20;        // per record
+};
+
+class CsvReader {
+public:
+    // Reads from `in`, which must outlive the reader; `source` names it in errors.
+    CsvReader(std::istream& in, std::string source, CsvLimits limits = {});
+    // Opens the file; throws DataError naming it if it cannot be opened.
+    explicit CsvReader(const std::string& path, CsvLimits limits = {});
+    ~CsvReader();
+
+    // Reads the next record into `fields` (resized to its field count). Returns false at
+    // the end of the input. Throws DataError naming the source and line for an
+    // unterminated quote, a character after a closing quote, or a record over the limits.
+    // A completely empty line is a record of one empty field.
+    bool next(std::vector<std::string>& fields);
+    // The line (from 1) on which the last record read started.
+    std::int64_t line() const { return record_line_; }
+    const std::string& source() const { return source_; }
+
+private:
+    std::unique_ptr<std::istream> owned_;
+    std::istream* in_;
+    std::string source_;
+    CsvLimits limits_;
+    std::int64_t line_ = 1, record_line_ = 0;
+    bool started_ = false;
+};
+
+// Appends `field` to `out` as one CSV field: quoted, with its quotes doubled, if it holds
+// a comma, a quote, CR or LF (or leading/trailing spaces); as it is otherwise.
+void append_csv_field(std::string& out, std::string_view field);
+
+}  // namespace hyda::mtl

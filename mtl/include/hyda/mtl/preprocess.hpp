@@ -1,0 +1,119 @@
+#pragma once
+// From a raw table to model inputs and task labels: which columns are targets, which are
+// features, and how each is encoded. Every statistic (means, scales, levels, imputed
+// values) is fitted on the training rows only, and kept, so that the same encoding
+// applies to validation and test rows and, later, to a new CSV file at prediction time.
+//
+// Features, per column not a target and not dropped:
+//   numeric:     standardized (x - mean) / sd with the training rows' mean and sd (sd 1
+//                when constant); a missing field takes the training mean (0 after
+//                standardizing), and if any training row misses the column a 0/1 feature
+//                "column:missing" marks the rows that did;
+//   categorical: one-hot over the levels of the training rows, sorted ("column=level"); a
+//                level never seen in training encodes as all zeros, never an error; a
+//                missing field too, with a "column:missing" indicator as for numbers.
+// A column is numeric if every non-missing field of it reads as a number, categorical
+// otherwise, unless the caller overrides its type.
+//
+// Targets (the first is the main task):
+//   binary:        "column=value": 1 where the field is `value`, 0 elsewhere;
+//   regression:    the number, standardized with the training rows' mean and sd;
+//   logregression: log1p of the number (which must be >= 0), then standardized;
+//   multiclass:    the index of the field among the training rows' levels, sorted.
+// A missing target field masks that row for that task only (label NaN). A target column
+// is never also a feature.
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hyda/mtl/dataset.hpp"
+#include "hyda/mtl/model.hpp"
+#include "hyda/mtl/table.hpp"
+
+namespace hyda::mtl {
+
+enum class ColumnType { numeric, categorical };
+enum class TargetKind { binary, regression, logregression, multiclass };
+
+struct TargetSpec {
+    std::string column;
+    TargetKind kind = TargetKind::binary;
+    std::string positive;  // binary: the field text that means 1
+};
+
+// Parses a target as written on the command line:
+//   "Class=bad"            binary, positive value "bad"
+//   "int_rate:regression"  (or :logregression, :multiclass, :binary)
+//   "recur"                no kind: decided from the data by fit() (see there)
+// Throws std::invalid_argument naming the text for an unknown kind or an empty column.
+TargetSpec parse_target(std::string_view text);
+
+struct DataSpec {
+    std::vector<TargetSpec> targets;  // targets[0] is the main task
+    std::vector<std::string> drop;    // columns that are neither features nor targets
+    std::vector<std::pair<std::string, ColumnType>> types;  // overrides of the inferred type
+};
+
+// The fitted encoding. A plain struct so that a model file can store and restore it.
+struct Preprocessor {
+    struct Feature {
+        std::string column;
+        ColumnType type = ColumnType::numeric;
+        double mean = 0, scale = 1;       // numeric: (x - mean) / scale
+        bool missing_indicator = false;   // adds "column:missing"
+        std::vector<std::string> levels;  // categorical: one input per level, sorted
+    };
+    struct Target {
+        std::string column;
+        TargetKind kind = TargetKind::binary;
+        std::string positive;             // binary
+        double mean = 0, scale = 1;       // regression, logregression (after log1p)
+        std::vector<std::string> levels;  // multiclass: class i is levels[i], sorted
+    };
+    std::vector<Feature> features;
+    std::vector<Target> targets;  // targets[0] is the main task
+
+    // Fits the encoding on the table's rows `train_rows`. Throws DataError naming the file
+    // and column (and line, for a value) for: a target or dropped or typed column that
+    // does not exist, a target that is also listed in `drop` or twice, a binary target
+    // whose positive value occurs nowhere in the file, a non-numeric field in a
+    // regression target or a column typed numeric, a negative value in a logregression
+    // target, a target with no labelled training row, no feature left.
+    // A target without a kind becomes binary if its non-missing fields are exactly the
+    // numbers 0 and 1 (positive 1), regression if they are other numbers, multiclass
+    // otherwise.
+    static Preprocessor fit(const Table& table, const DataSpec& spec, std::span<const int> train_rows);
+
+    int inputs() const;                         // width of the encoded input
+    std::vector<std::string> input_names() const;  // "age", "age:missing", "size=<=20", ...
+    std::vector<TaskSpec> tasks() const;        // one per target, named after its column
+
+    // Encodes the rows `rows` of a table (any table: columns are found by name). With
+    // `labels`, the target columns must be present; without, they are not read and the
+    // Dataset's labels are all NaN. Throws DataError naming the file, line and column for
+    // a missing feature column, a non-numeric field in a numeric column, or (with labels)
+    // a missing target column or a bad target value. A multiclass level or categorical
+    // level not seen in training: see the notes at the top.
+    template <class T>
+    Dataset<T> transform(const Table& table, std::span<const int> rows, bool labels = true) const;
+
+    // A model output for target k in the target's own units: binary P(y = 1) unchanged,
+    // regression un-standardized, logregression also expm1'd.
+    double to_target_units(int k, double output) const;
+};
+
+// Row indices of the split into train, validation and test fractions (the test gets the
+// rest), stratified on the main target `main`: rows are grouped by the main column's field
+// (its text; missing fields form a group of their own), except for a regression or
+// logregression main, whose rows are grouped into the deciles of its value. Within each
+// group, shuffled with an Rng seeded from `seed`, the first round(train * n) rows go to
+// train, the next round((train + validation) * n) - round(train * n) to validation, the
+// rest to test. Each part is sorted. Throws std::invalid_argument unless train > 0,
+// validation >= 0 and train + validation <= 1; DataError if the main column is missing.
+std::array<std::vector<int>, 3> stratified_split(const Table& table, const TargetSpec& main, double train,
+                                                 double validation, std::uint64_t seed);
+
+}  // namespace hyda::mtl
