@@ -18,6 +18,12 @@ void check_sizes(const Dataset<T>& d, const std::string& what, bool with_labels,
     if (d.rows < 0 || d.features < 0) fail("negative shape " + std::to_string(d.rows) + " x " + std::to_string(d.features));
     if (d.x.size() != std::size_t(d.rows) * std::size_t(d.features))
         fail("feature matrix has " + std::to_string(d.x.size()) + " values for " + std::to_string(d.rows) + " rows of " + std::to_string(d.features));
+    auto check_metadata = [&](std::size_t size, const char* name) {
+        if (size != 0 && size != std::size_t(d.rows))
+            fail(std::string(name) + " has " + std::to_string(size) + " values for " + std::to_string(d.rows) + " rows");
+    };
+    check_metadata(d.order_key.size(), "order_key");
+    check_metadata(d.group.size(), "group");
     if (!with_labels) return;
     for (std::size_t k = 0; k < d.labels.size(); ++k)
         if (d.labels[k].size() != std::size_t(d.rows))
@@ -34,11 +40,15 @@ Dataset<T> Dataset<T>::subset(std::span<const int> index) const {
     out.features = features;
     out.x.resize(std::size_t(out.rows) * features);
     out.labels.assign(labels.size(), std::vector<T>(index.size()));
+    if (!order_key.empty()) out.order_key.resize(index.size());
+    if (!group.empty()) out.group.resize(index.size());
     for (std::size_t r = 0; r < index.size(); ++r) {
         const int i = index[r];
         if (i < 0 || i >= rows) throw std::out_of_range("Dataset::subset: row " + std::to_string(i) + " of " + std::to_string(rows));
         std::copy_n(x.begin() + std::ptrdiff_t(i) * features, features, out.x.begin() + std::ptrdiff_t(r) * features);
         for (std::size_t k = 0; k < labels.size(); ++k) out.labels[k][r] = labels[k][std::size_t(i)];
+        if (!order_key.empty()) out.order_key[r] = order_key[std::size_t(i)];
+        if (!group.empty()) out.group[r] = group[std::size_t(i)];
     }
     return out;
 }
@@ -70,6 +80,8 @@ void Dataset<T>::validate(const ModelSpec& spec, const std::string& what) const 
     check_shapes(spec, what);
     for (std::size_t i = 0; i < x.size(); ++i)
         if (!std::isfinite(x[i])) fail("feature " + std::to_string(i % features) + " of row " + std::to_string(i / features) + " is not finite");
+    for (std::size_t i = 0; i < order_key.size(); ++i)
+        if (!std::isfinite(order_key[i])) fail("order_key of row " + std::to_string(i) + " is not finite");
     for (std::size_t k = 0; k < labels.size(); ++k) {
         const TaskSpec& t = spec.tasks[k];
         for (int i = 0; i < rows; ++i) {

@@ -16,6 +16,7 @@ TrainResult Trainer<T>::fit(const Dataset<T>& train, const Dataset<T>* validatio
     State& s = *s_;
     train.validate(s.model.spec(), "training data");
     if (train.rows == 0) throw std::invalid_argument("training data has no rows");
+    require_batching_metadata(train, s.opt.batching, "fit: training data");
     if (validation) {
         validation->validate(s.model.spec(), "validation data");
         // Early stopping and restore_best compare the main metric between epochs: it must
@@ -39,7 +40,7 @@ TrainResult Trainer<T>::fit(const Dataset<T>& train, const Dataset<T>* validatio
         if (s.opt.schedule == Schedule::step) lr = lr0 * std::pow(s.opt.step_gamma, epoch / std::max(1, s.opt.step_every));
         s.optimizer->set_lr(T(lr));
 
-        const std::vector<int> order = epoch_order(train.rows, s.opt.seed, epoch);
+        const std::vector<std::vector<int>> batches = epoch_batches(train, s.opt.batching, s.opt.batch_size, s.opt.seed, epoch);
         EpochReport report;
         report.epoch = epoch;
         report.train_loss.assign(std::size_t(s.K), 0.0);
@@ -48,9 +49,7 @@ TrainResult Trainer<T>::fit(const Dataset<T>& train, const Dataset<T>* validatio
         // their count, the epoch's loss is the mean over every labelled row, and a batch
         // without a label for k (loss 0, no measurement) does not pull it down.
         std::vector<double> labelled(std::size_t(s.K), 0.0);
-        int batches = 0;
-        for (int start = 0; start < train.rows; start += s.opt.batch_size, ++batches) {
-            const std::span<const int> rows = std::span<const int>(order).subspan(std::size_t(start), std::size_t(std::min(s.opt.batch_size, train.rows - start)));
+        for (const std::vector<int>& rows : batches) {
             step(train, rows, validation);
             for (int k = 0; k < s.K; ++k) {
                 const auto& y = train.labels[std::size_t(k)];
@@ -62,7 +61,7 @@ TrainResult Trainer<T>::fit(const Dataset<T>& train, const Dataset<T>* validatio
         }
         for (int k = 0; k < s.K; ++k) {
             if (labelled[std::size_t(k)] > 0) report.train_loss[std::size_t(k)] /= labelled[std::size_t(k)];
-            report.mean_coefficients[std::size_t(k)] /= batches;
+            report.mean_coefficients[std::size_t(k)] /= double(batches.size());
         }
         s.strategy.end_epoch(report.train_loss);
 

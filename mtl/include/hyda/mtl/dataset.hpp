@@ -15,19 +15,24 @@ struct Dataset {
     int rows = 0, features = 0;
     std::vector<T> x;                    // rows x features, row-major
     std::vector<std::vector<T>> labels;  // labels[k][i]: task k, sample i; NaN = missing
+    // Optional per-row metadata for the batching (empty = none): a key the rows are
+    // visited in increasing order of (Batching::ordered), and a group each batch is drawn
+    // from alone (Batching::grouped).
+    std::vector<double> order_key;
+    std::vector<int> group;
 
-    // The rows `index` (in that order).
+    // The rows `index` (in that order), with their metadata.
     Dataset subset(std::span<const int> index) const;
     // Splits off the given fractions of rows (shuffled with `seed`): {first, second, rest}.
     struct Split;
     Split split(double first, double second, std::uint64_t seed) const;
 
     // Checks shapes and labels against the model's tasks (0/1 for binary, class indices
-    // for multiclass, finite or NaN) and that the features are finite: throws
+    // for multiclass, finite or NaN) and that the features and order keys are finite: throws
     // std::invalid_argument naming `what`, the task and the row.
     void validate(const ModelSpec& spec, const std::string& what = "dataset") const;
-    // Only the shapes, in O(tasks): the feature count, the size of x and, with
-    // `with_labels`, one label column of `rows` values per task.
+    // Only the shapes, in O(tasks): the feature count, the size of x, of the metadata
+    // present and, with `with_labels`, one label column of `rows` values per task.
     void check_shapes(const ModelSpec& spec, const std::string& what, bool with_labels = true) const;
 };
 
@@ -42,6 +47,27 @@ struct Dataset<T>::Split {
 // when training resumes from a checkpoint). Throws std::invalid_argument if rows or
 // epoch is negative.
 std::vector<int> epoch_order(int rows, std::uint64_t seed, int epoch);
+
+// How an epoch's rows are cut into batches; every row is in exactly one batch.
+//   shuffle  consecutive batches of epoch_order.
+//   ordered  the rows in increasing order_key, ties in epoch_order's order, then cut into
+//            consecutive batches (a curriculum: e.g. a `phase` column along which an
+//            auxiliary task's relatedness drifts).
+//   grouped  each batch from one group alone: each group's rows in epoch_order's order,
+//            cut into batches, then the batches of all groups in an order shuffled from
+//            (seed, epoch), so batch composition varies between batches.
+enum class Batching { shuffle, ordered, grouped };
+
+// Throws std::invalid_argument naming `what` if `batching` needs metadata `data` lacks
+// (one order_key per row for ordered, one group per row for grouped).
+template <class T>
+void require_batching_metadata(const Dataset<T>& data, Batching batching, const std::string& what);
+
+// The batches of epoch `epoch`: lists of row indices of at most `batch_size` rows each,
+// fixed by (data's metadata, batching, batch_size, seed, epoch) alone, like epoch_order.
+// Throws std::invalid_argument for batch_size < 1, a negative epoch, or missing metadata.
+template <class T>
+std::vector<std::vector<int>> epoch_batches(const Dataset<T>& data, Batching batching, int batch_size, std::uint64_t seed, int epoch);
 
 // A synthetic problem for examples and tests: a binary main task whose labels are known
 // for only `main_labelled` of the rows, a related auxiliary task (the same latent function

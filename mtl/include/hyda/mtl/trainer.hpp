@@ -43,6 +43,7 @@ struct EpochReport {
 struct TrainOptions {
     int epochs = 30;
     int batch_size = 64;
+    Batching batching = Batching::shuffle;  // ordered / grouped need the data's order_key / group
     std::uint64_t seed = 1;  // data order, held-out batches, dropout
     OptimizerKind optimizer = OptimizerKind::adam;
     double lr = 1e-3;
@@ -100,8 +101,10 @@ public:
     Trainer& operator=(const Trainer&) = delete;
     ~Trainer();
 
-    // Trains for options.epochs (fewer with patience). Throws std::invalid_argument for
-    // invalid data (Dataset::validate), no training rows, or validation data on which the
+    // Trains for options.epochs (fewer with patience), each epoch over the batches
+    // epoch_batches(train, batching, batch_size, seed, epoch). Throws std::invalid_argument for
+    // invalid data (Dataset::validate), no training rows, training data without the
+    // metadata the batching needs, or validation data on which the
     // main task's main_metric is undefined; std::runtime_error naming the epoch if the
     // model's predictions on the validation data stop being finite (training diverged;
     // the model keeps its diverged parameters).
