@@ -20,13 +20,12 @@
 
 #include "hyda/autodiff/random.hpp"
 #include "hyda/kernels/threads.hpp"
+#include "hyda/mtl/preprocess.hpp"
 #include "hyda/mtl/stats.hpp"
 #include "hyda/mtl/trainer.hpp"
-#include "tabular.hpp"
 
 using namespace hyda;
 using namespace hyda::mtl;
-using experiments::Prepared;
 
 namespace {
 
@@ -49,46 +48,57 @@ Seeds seeds_of(int replicate) {
     return {rng(), rng(), rng()};  // a braced list evaluates left to right
 }
 
+// The encoded parts of one replicate.
+struct Prepared {
+    std::vector<TaskSpec> tasks;
+    Dataset<float>::Split data;  // train, validation, test
+};
+
+// A table of the synthetic data's main labels (missing where unlabelled), to split on.
+Table main_labels(const Dataset<float>& data) {
+    Table t;
+    t.source = "synthetic";
+    Column& main = t.columns.emplace_back();
+    main.name = "main";
+    for (int r = 0; r < data.rows; ++r) {
+        const float y = data.labels[0][std::size_t(r)];
+        main.numbers.push_back(std::isnan(y) ? std::nan("") : double(y));
+        main.codes.push_back(-1);
+        t.lines.push_back(r + 2);
+    }
+    return t;
+}
+
 // The data of one replicate: a 0.6 / 0.2 / 0.2 split stratified on the main task.
 class Source {
 public:
-    Source(const std::string& name, const std::string& dir) : name_(name) {
+    Source(const std::string& name, const std::string& dir) {
         if (name == "lending_club") {
-            table_ = experiments::read_csv(dir + "/lending_club.csv");
-            encoding_.targets = {{"Class", TaskKind::binary, "bad", false},
-                                 {"int_rate", TaskKind::regression, "", false},
-                                 {"sub_grade", TaskKind::multiclass, "", false}};
-            main_positive_ = "bad";
+            table_ = read_table(dir + "/lending_club.csv");
+            spec_.targets = {parse_target("Class=bad"), parse_target("int_rate:regression"), parse_target("sub_grade:multiclass")};
         } else if (name == "rotterdam") {
-            table_ = experiments::read_csv(dir + "/rotterdam.csv");
-            encoding_.targets = {{"death", TaskKind::binary, "1", false},
-                                 {"recur", TaskKind::binary, "1", false},
-                                 {"rtime", TaskKind::regression, "", true}};
-            encoding_.drop = {"pid", "dtime"};
-            main_positive_ = "1";
+            table_ = read_table(dir + "/rotterdam.csv");
+            spec_.targets = {parse_target("death=1"), parse_target("recur=1"), parse_target("rtime:logregression")};
+            spec_.drop = {"pid", "dtime"};
         } else if (name == "synthetic") {
             synthetic_ = make_synthetic<float>(SyntheticSpec{});
+            table_ = main_labels(synthetic_);
+            spec_.targets = {parse_target("main=1")};
         } else {
             throw std::invalid_argument("unknown data set '" + name + "' (lending_club, rotterdam, synthetic)");
         }
     }
 
     Prepared replicate(std::uint64_t split_seed) const {
-        std::vector<int> strata;
-        if (name_ == "synthetic") {  // main label 0, 1 or missing (2)
-            for (float y : synthetic_.labels[0]) strata.push_back(std::isnan(y) ? 2 : int(y));
-            const auto parts = experiments::stratified_split(strata, 0.6, 0.2, split_seed);
-            return {synthetic_tasks(), {}, {synthetic_.subset(parts[0]), synthetic_.subset(parts[1]), synthetic_.subset(parts[2])}};
-        }
-        const int main = table_.column(encoding_.targets[0].column);
-        for (const auto& row : table_.rows) strata.push_back(row[std::size_t(main)] == main_positive_);
-        return experiments::prepare(table_, encoding_, experiments::stratified_split(strata, 0.6, 0.2, split_seed));
+        const auto parts = stratified_split(table_, spec_.targets[0], 0.6, 0.2, split_seed);
+        if (synthetic_.rows > 0) return {synthetic_tasks(), {synthetic_.subset(parts[0]), synthetic_.subset(parts[1]), synthetic_.subset(parts[2])}};
+        const Preprocessor p = Preprocessor::fit(table_, spec_, parts[0]);
+        return {p.tasks(), {p.transform<float>(table_, parts[0]), p.transform<float>(table_, parts[1]), p.transform<float>(table_, parts[2])}};
     }
 
 private:
-    std::string name_, main_positive_;
-    experiments::Table table_;
-    experiments::Encoding encoding_;
+    Table table_;
+    DataSpec spec_;
     Dataset<float> synthetic_;
 };
 

@@ -5,6 +5,7 @@
 #include <ostream>
 #include <string>
 
+#include "hyda/mtl/csv.hpp"
 #include "json_writer.hpp"
 #include "trainer_state.hpp"
 
@@ -15,20 +16,6 @@ namespace {
 using detail::append_json_number;
 using detail::append_json_string;
 using detail::append_number;
-
-// A CSV field (RFC 4180): quoted, its quotes doubled, if it holds a comma, quote or line break.
-void append_csv_field(std::string& out, std::string_view field) {
-    if (field.find_first_of(",\"\r\n") == std::string_view::npos) {
-        out += field;
-        return;
-    }
-    out += '"';
-    for (const char c : field) {
-        if (c == '"') out += '"';
-        out += c;
-    }
-    out += '"';
-}
 
 }  // namespace
 

@@ -19,9 +19,13 @@
 //   binary:        "column=value": 1 where the field is `value`, 0 elsewhere;
 //   regression:    the number, standardized with the training rows' mean and sd;
 //   logregression: log1p of the number (which must be >= 0), then standardized;
-//   multiclass:    the index of the field among the training rows' levels, sorted.
+//   multiclass:    the index of the field among the training rows' levels, sorted as
+//                  text; needs >= 2 of them. A level not seen in training (in a
+//                  validation or test row) masks that row for that task (label NaN).
 // A missing target field masks that row for that task only (label NaN). A target column
-// is never also a feature.
+// is never also a feature. A level is the field's text, a number written the shortest
+// way that reads back ("1.50" is the level "1.5"); a binary positive value that is a
+// number matches every field with that value.
 #include <array>
 #include <cstdint>
 #include <span>
@@ -41,14 +45,17 @@ enum class TargetKind { binary, regression, logregression, multiclass };
 struct TargetSpec {
     std::string column;
     TargetKind kind = TargetKind::binary;
-    std::string positive;  // binary: the field text that means 1
+    std::string positive;  // binary: the field text that means 1; empty: kind left to fit()
 };
 
 // Parses a target as written on the command line:
 //   "Class=bad"            binary, positive value "bad"
-//   "int_rate:regression"  (or :logregression, :multiclass, :binary)
+//   "int_rate:regression"  (or :logregression, :multiclass)
+//   "recur:binary"         binary, positive value "1"
 //   "recur"                no kind: decided from the data by fit() (see there)
-// Throws std::invalid_argument naming the text for an unknown kind or an empty column.
+// Text with a '=' is always column=value (the value may hold ':' and '='); otherwise the
+// kind follows the last ':'. Throws std::invalid_argument naming the text for an unknown
+// kind, an empty column or an empty value after '='.
 TargetSpec parse_target(std::string_view text);
 
 struct DataSpec {
@@ -81,7 +88,10 @@ struct Preprocessor {
     // does not exist, a target that is also listed in `drop` or twice, a binary target
     // whose positive value occurs nowhere in the file, a non-numeric field in a
     // regression target or a column typed numeric, a negative value in a logregression
-    // target, a target with no labelled training row, no feature left.
+    // target, a target with no labelled training row, a multiclass target with fewer than
+    // 2 levels in training, a target given a feature type, no feature left. Those about
+    // a value check every row of the table, not only the training rows. Throws
+    // std::invalid_argument for no target or a row index outside the table.
     // A target without a kind becomes binary if its non-missing fields are exactly the
     // numbers 0 and 1 (positive 1), regression if they are other numbers, multiclass
     // otherwise.
@@ -108,8 +118,10 @@ struct Preprocessor {
 // Row indices of the split into train, validation and test fractions (the test gets the
 // rest), stratified on the main target `main`: rows are grouped by the main column's field
 // (its text; missing fields form a group of their own), except for a regression or
-// logregression main, whose rows are grouped into the deciles of its value. Within each
-// group, shuffled with an Rng seeded from `seed`, the first round(train * n) rows go to
+// logregression main, whose rows are grouped into the deciles of its value (by rank,
+// ties in row order; fields that are not numbers form a group). The groups are taken
+// in order (missing first, then by sorted text or by decile), each shuffled with one Rng
+// seeded from `seed`; within each group of n rows the first round(train * n) rows go to
 // train, the next round((train + validation) * n) - round(train * n) to validation, the
 // rest to test. Each part is sorted. Throws std::invalid_argument unless train > 0,
 // validation >= 0 and train + validation <= 1; DataError if the main column is missing.

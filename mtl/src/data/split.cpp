@@ -1,0 +1,62 @@
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+
+#include "hyda/autodiff/random.hpp"
+#include "hyda/mtl/preprocess.hpp"
+#include "levels.hpp"
+
+namespace hyda::mtl {
+
+namespace {
+
+// Per row, its stratum: the index of the main field's text among the sorted levels, or
+// for a (log)regression main its value's decile (rank-based, ties in row order); -1 for
+// a missing field (and, for regression, one that is not a number).
+std::vector<int> strata(const Column& column, TargetKind kind) {
+    const auto n = column.numbers.size();
+    std::vector<int> stratum(n, -1);
+    if (kind == TargetKind::regression || kind == TargetKind::logregression) {
+        std::vector<int> ranked;
+        for (std::size_t r = 0; r < n; ++r)
+            if (column.is_number(r)) ranked.push_back(int(r));
+        std::stable_sort(ranked.begin(), ranked.end(), [&](int a, int b) { return column.numbers[std::size_t(a)] < column.numbers[std::size_t(b)]; });
+        for (std::size_t i = 0; i < ranked.size(); ++i) stratum[std::size_t(ranked[i])] = int(10 * i / ranked.size());
+        return stratum;
+    }
+    std::vector<int> all(n);
+    std::iota(all.begin(), all.end(), 0);
+    const std::vector<std::string> levels = detail::sorted_levels(column, all);
+    const detail::LevelIndex level(column, levels);
+    for (std::size_t r = 0; r < n; ++r) stratum[r] = level(r);
+    return stratum;
+}
+
+}  // namespace
+
+std::array<std::vector<int>, 3> stratified_split(const Table& table, const TargetSpec& main, double train, double validation,
+                                                 std::uint64_t seed) {
+    if (!(train > 0 && validation >= 0 && train + validation <= 1))
+        throw std::invalid_argument("stratified_split: need train > 0, validation >= 0 and train + validation <= 1");
+    const std::vector<int> stratum = strata(table.columns[std::size_t(table.column(main.column))], main.kind);
+    // groups[s + 1]: the rows of stratum s, in row order; missing fields first.
+    int top = -1;
+    for (const int s : stratum) top = std::max(top, s);
+    std::vector<std::vector<int>> groups(std::size_t(top + 2));
+    for (std::size_t r = 0; r < stratum.size(); ++r) groups[std::size_t(stratum[r] + 1)].push_back(int(r));
+    ad::Rng rng(seed);
+    std::array<std::vector<int>, 3> parts;
+    for (std::vector<int>& rows : groups) {
+        ad::shuffle(rows.begin(), rows.end(), rng);
+        const double n = double(rows.size());
+        const auto a = rows.begin() + std::lround(train * n), b = rows.begin() + std::lround((train + validation) * n);
+        parts[0].insert(parts[0].end(), rows.begin(), a);
+        parts[1].insert(parts[1].end(), a, b);
+        parts[2].insert(parts[2].end(), b, rows.end());
+    }
+    for (std::vector<int>& part : parts) std::sort(part.begin(), part.end());
+    return parts;
+}
+
+}  // namespace hyda::mtl

@@ -1,0 +1,115 @@
+// stratified_split: a partition of the rows; per stratum exactly the documented counts
+// (so each class keeps its share in every part); deciles for a regression main; seeded.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <numeric>
+#include <sstream>
+
+#include "data_error_of.hpp"
+#include "hyda/autodiff/random.hpp"
+#include "hyda/mtl/preprocess.hpp"
+
+using namespace hyda::mtl;
+using hyda::test::data_error_of;
+
+namespace {
+
+Table table_of(const std::string& text) {
+    std::istringstream in(text);
+    return read_table(in, "t.csv");
+}
+
+// A table whose column "y" has the given number of rows per value ("" = missing), in a
+// shuffled order, and whose column "v" holds the row's index.
+Table classes(const std::map<std::string, int>& counts, std::uint64_t seed) {
+    std::vector<std::string> values;
+    for (const auto& [value, n] : counts) values.insert(values.end(), std::size_t(n), value);
+    hyda::ad::Rng rng(seed);
+    hyda::ad::shuffle(values.begin(), values.end(), rng);
+    std::string csv = "v,y\n";
+    for (std::size_t i = 0; i < values.size(); ++i) csv += std::to_string(i) + ',' + values[i] + '\n';
+    return table_of(csv);
+}
+
+void check_partition(const std::array<std::vector<int>, 3>& parts, int rows) {
+    std::vector<int> all;
+    for (const auto& part : parts) {
+        CHECK(std::is_sorted(part.begin(), part.end()));
+        all.insert(all.end(), part.begin(), part.end());
+    }
+    std::sort(all.begin(), all.end());
+    std::vector<int> expected(static_cast<std::size_t>(rows));
+    std::iota(expected.begin(), expected.end(), 0);
+    CHECK(all == expected);
+}
+
+}  // namespace
+
+TEST_CASE("stratified_split: every class keeps its share, to the rounding, over seeds", "[data]") {
+    const std::map<std::string, int> counts = {{"good", 940}, {"bad", 51}, {"odd", 7}, {"one", 1}, {"", 13}};
+    const double train = 0.6, validation = 0.25;
+    for (std::uint64_t seed = 1; seed <= 8; ++seed) {
+        const Table t = classes(counts, seed);
+        const auto parts = stratified_split(t, parse_target("y=bad"), train, validation, seed);
+        check_partition(parts, t.rows());
+        const Column& y = t.columns[1];
+        for (const auto& [value, n] : counts) {
+            int in[3] = {0, 0, 0};
+            for (int k = 0; k < 3; ++k)
+                for (int r : parts[std::size_t(k)]) in[k] += y.text(std::size_t(r)) == value;
+            const long first = std::lround(train * n), second = std::lround((train + validation) * n) - first;
+            CHECK(in[0] == first);
+            CHECK(in[1] == second);
+            CHECK(in[2] == n - first - second);
+        }
+    }
+}
+
+TEST_CASE("stratified_split: seeded, and different seeds draw different splits", "[data]") {
+    const Table t = classes({{"a", 300}, {"b", 100}}, 1);
+    const TargetSpec main = parse_target("y=a");
+    CHECK(stratified_split(t, main, 0.6, 0.2, 5) == stratified_split(t, main, 0.6, 0.2, 5));
+    CHECK(stratified_split(t, main, 0.6, 0.2, 5)[0] != stratified_split(t, main, 0.6, 0.2, 6)[0]);
+}
+
+TEST_CASE("stratified_split: a regression main is stratified on the deciles of its value", "[data]") {
+    // Values 0 .. 199 in shuffled rows, two missing: each decile (20 rows) puts 10 in
+    // train, 6 in validation and 4 in test.
+    std::vector<int> values(200);
+    for (int i = 0; i < 200; ++i) values[std::size_t(i)] = i;
+    hyda::ad::Rng rng(9);
+    hyda::ad::shuffle(values.begin(), values.end(), rng);
+    std::string csv = "r\nNA\n";
+    for (int v : values) csv += std::to_string(v) + '\n';
+    csv += "NA\n";
+    const Table t = table_of(csv);
+    for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+        const auto parts = stratified_split(t, parse_target("r:logregression"), 0.5, 0.3, seed);
+        check_partition(parts, t.rows());
+        for (std::size_t k = 0; k < 3; ++k) {
+            int per_decile[10] = {};
+            int missing = 0;
+            for (int r : parts[k]) {
+                const Column& c = t.columns[0];
+                if (c.is_missing(std::size_t(r))) ++missing;
+                else ++per_decile[int(c.numbers[std::size_t(r)]) / 20];
+            }
+            for (int n : per_decile) CHECK(n == std::vector<int>{10, 6, 4}[k]);
+            CHECK(missing == std::vector<int>{1, 1, 0}[k]);  // round(0.5 * 2) = 1, round(0.8 * 2) - 1 = 1
+        }
+    }
+}
+
+TEST_CASE("stratified_split: bad fractions and an unknown main column", "[data]") {
+    const Table t = classes({{"a", 10}}, 1);
+    const TargetSpec main = parse_target("y=a");
+    CHECK_THROWS_AS(stratified_split(t, main, 0, 0.2, 1), std::invalid_argument);
+    CHECK_THROWS_AS(stratified_split(t, main, 0.6, -0.1, 1), std::invalid_argument);
+    CHECK_THROWS_AS(stratified_split(t, main, 0.9, 0.2, 1), std::invalid_argument);
+    CHECK(stratified_split(t, main, 1, 0, 1)[0].size() == 10);
+    const DataError e = data_error_of([&] { stratified_split(t, parse_target("Class=bad"), 0.6, 0.2, 1); });
+    CHECK(e.column() == "Class");
+}
