@@ -113,3 +113,33 @@ TEST_CASE("stratified_split: bad fractions and an unknown main column", "[data]"
     const DataError e = data_error_of([&] { stratified_split(t, parse_target("Class=bad"), 0.6, 0.2, 1); });
     CHECK(e.column() == "Class");
 }
+
+TEST_CASE("stratified_split: a main without a kind is stratified as fit decides its kind", "[data]") {
+    // "r" (no kind) holds 200 distinct numbers, so fit makes it a regression: the split
+    // must use its deciles. Taken as text, every row would be a class of its own, and the
+    // rounding of a class of 1 row puts every row in train.
+    std::string csv = "r\n";
+    for (int i = 0; i < 200; ++i) csv += std::to_string(i * 7 % 200) + ".5\n";
+    const Table t = table_of(csv);
+    const auto parts = stratified_split(t, parse_target("r"), 0.6, 0.2, 1);
+    check_partition(parts, t.rows());
+    CHECK(parts == stratified_split(t, parse_target("r:regression"), 0.6, 0.2, 1));
+    CHECK(parts[1].size() == 40);
+    // A kind-less 0/1 column is binary, as fit decides; its strata are its two values.
+    const Table b = classes({{"0", 30}, {"1", 10}}, 2);
+    CHECK(stratified_split(b, parse_target("y"), 0.6, 0.2, 3) == stratified_split(b, parse_target("y=1"), 0.6, 0.2, 3));
+}
+
+TEST_CASE("stratified_split: a class of 1, 2 or 3 rows leaves a part without it", "[data]") {
+    // The documented rounding per class, with the default fractions: 1 row -> train;
+    // 2 -> train, validation; 3 -> 2 train, 1 test; from 4 rows on each part has one.
+    const Table t = classes({{"big", 100}, {"c1", 1}, {"c2", 2}, {"c3", 3}, {"c4", 4}}, 4);
+    const auto parts = stratified_split(t, parse_target("y=big"), 0.6, 0.2, 5);
+    const Column& y = t.columns[1];
+    auto count = [&](std::size_t part, const std::string& value) {
+        return std::count_if(parts[part].begin(), parts[part].end(), [&](int r) { return y.text(std::size_t(r)) == value; });
+    };
+    const std::map<std::string, std::array<long, 3>> expected = {{"c1", {1, 0, 0}}, {"c2", {1, 1, 0}}, {"c3", {2, 0, 1}}, {"c4", {2, 1, 1}}};
+    for (const auto& [value, n] : expected)
+        for (std::size_t k = 0; k < 3; ++k) CHECK(count(k, value) == n[k]);
+}

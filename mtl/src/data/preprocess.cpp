@@ -9,6 +9,7 @@
 #include "hyda/mtl/data_error.hpp"
 #include "levels.hpp"
 #include "number.hpp"
+#include "target_kind.hpp"
 
 namespace hyda::mtl {
 
@@ -66,26 +67,9 @@ std::pair<double, double> moments(const std::vector<double>& values) {
     return {mean, sd > 0 ? sd : 1};
 }
 
-// A target without a kind (binary without a positive value): binary with positive 1 if
-// its fields are numbers in {0, 1}, regression if other numbers, multiclass otherwise.
-TargetSpec decide_kind(const Column& column, TargetSpec spec) {
-    if (spec.kind != TargetKind::binary || !spec.positive.empty()) return spec;
-    if (!column.all_numbers()) {
-        spec.kind = TargetKind::multiclass;
-        return spec;
-    }
-    for (const double v : column.numbers)
-        if (!std::isnan(v) && v != 0 && v != 1) {
-            spec.kind = TargetKind::regression;
-            return spec;
-        }
-    spec.positive = "1";
-    return spec;
-}
-
 Preprocessor::Target fit_target(const Table& table, const TargetSpec& given, std::span<const int> train) {
     const Column& column = table.columns[std::size_t(table.column(given.column))];
-    const TargetSpec spec = decide_kind(column, given);
+    const TargetSpec spec = detail::decide_kind(column, given);
     auto fail = [&](const std::string& what) { throw DataError(table.source, 0, column.name, what); };
     Preprocessor::Target t;
     t.column = spec.column;

@@ -6,6 +6,7 @@
 #include "hyda/autodiff/random.hpp"
 #include "hyda/mtl/preprocess.hpp"
 #include "levels.hpp"
+#include "target_kind.hpp"
 
 namespace hyda::mtl {
 
@@ -39,7 +40,8 @@ std::array<std::vector<int>, 3> stratified_split(const Table& table, const Targe
                                                  std::uint64_t seed) {
     if (!(train > 0 && validation >= 0 && train + validation <= 1))
         throw std::invalid_argument("stratified_split: need train > 0, validation >= 0 and train + validation <= 1");
-    const std::vector<int> stratum = strata(table.columns[std::size_t(table.column(main.column))], main.kind);
+    const Column& column = table.columns[std::size_t(table.column(main.column))];
+    const std::vector<int> stratum = strata(column, detail::decide_kind(column, main).kind);
     // groups[s + 1]: the rows of stratum s, in row order; missing fields first.
     int top = -1;
     for (const int s : stratum) top = std::max(top, s);

@@ -13,7 +13,9 @@
 //                level never seen in training encodes as all zeros, never an error; a
 //                missing field too, with a "column:missing" indicator as for numbers.
 // A column is numeric if every non-missing field of it reads as a number, categorical
-// otherwise, unless the caller overrides its type.
+// otherwise, unless the caller overrides its type. This decision reads every row of the
+// table, not only the training rows (so a validation row's text cannot make a numeric
+// column fail to encode); it fits no number.
 //
 // Targets (the first is the main task):
 //   binary:        "column=value": 1 where the field is `value`, 0 elsewhere;
@@ -92,9 +94,9 @@ struct Preprocessor {
     // 2 levels in training, a target given a feature type, no feature left. Those about
     // a value check every row of the table, not only the training rows. Throws
     // std::invalid_argument for no target or a row index outside the table.
-    // A target without a kind becomes binary if its non-missing fields are exactly the
-    // numbers 0 and 1 (positive 1), regression if they are other numbers, multiclass
-    // otherwise.
+    // A target without a kind becomes binary if its non-missing fields are all the
+    // numbers 0 or 1 (positive 1), regression if they are other numbers, multiclass
+    // otherwise; this too reads every row of the table (stratified_split decides alike).
     static Preprocessor fit(const Table& table, const DataSpec& spec, std::span<const int> train_rows);
 
     int inputs() const;                         // width of the encoded input
@@ -119,12 +121,18 @@ struct Preprocessor {
 // rest), stratified on the main target `main`: rows are grouped by the main column's field
 // (its text; missing fields form a group of their own), except for a regression or
 // logregression main, whose rows are grouped into the deciles of its value (by rank,
-// ties in row order; fields that are not numbers form a group). The groups are taken
-// in order (missing first, then by sorted text or by decile), each shuffled with one Rng
-// seeded from `seed`; within each group of n rows the first round(train * n) rows go to
-// train, the next round((train + validation) * n) - round(train * n) to validation, the
-// rest to test. Each part is sorted. Throws std::invalid_argument unless train > 0,
-// validation >= 0 and train + validation <= 1; DataError if the main column is missing.
+// ties in row order; fields that are not numbers form a group). A main without a kind
+// takes the kind Preprocessor::fit decides for it. The groups are taken in order
+// (missing first, then by sorted text or by decile), each shuffled with one Rng seeded
+// from `seed`; within each group of n rows the first round(train * n) rows go to train,
+// the next round((train + validation) * n) - round(train * n) to validation, the rest to
+// test. Each part is sorted. The rounding is per group, so a rare class can miss a part:
+// with 0.6 / 0.2 / 0.2, a class of 1 row goes to train, one of 2 to train and validation,
+// one of 3 to train (2) and test; from 4 rows on every part has one. A part could not
+// measure such a class anyway; a binary main whose validation part lacks a class makes
+// Trainer::fit refuse it (its ROC AUC is undefined). Throws std::invalid_argument unless
+// train > 0, validation >= 0 and train + validation <= 1; DataError if the main column
+// is missing.
 std::array<std::vector<int>, 3> stratified_split(const Table& table, const TargetSpec& main, double train,
                                                  double validation, std::uint64_t seed);
 
