@@ -100,6 +100,29 @@ TEST_CASE("CsvReader: errors name the source and the line", "[data]") {
         CHECK(wide.line() == 2);
         CHECK_THAT(wide.what(), Catch::Contains("more than 3 fields"));
     }
+    SECTION("a NUL byte, quoted or not: the line and the column (a UTF-16 file is full of them)") {
+        for (const std::string& field : {std::string("x\0y", 3), std::string("\"x\0y\"", 5)}) {
+            std::istringstream in("a,b\n1,2\n3," + field + "\n");
+            CsvReader reader(in, "n.csv");
+            std::vector<std::string> fields;
+            REQUIRE(reader.next(fields));
+            reader.name_fields(fields);
+            REQUIRE(reader.next(fields));
+            const DataError e = data_error_of([&] { reader.next(fields); });
+            CHECK(e.line() == 3);
+            CHECK(e.column() == "b");
+            CHECK_THAT(e.what(), Catch::Contains("NUL byte"));
+        }
+    }
+    SECTION("a million columns: refused by the default limit, early") {
+        std::string wide;
+        for (int i = 0; i < 1000000; ++i) wide += "1,";
+        wide += "1\n";
+        const DataError e = data_error_of([&] { read_all(wide); });
+        CHECK(e.line() == 1);
+        CHECK_THAT(e.what(), Catch::Contains("more than 65536 fields"));
+        CHECK(read_all(wide.substr(2 * (1000001 - 65536))).records.at(0).size() == 65536);
+    }
     SECTION("a file that cannot be opened") {
         const DataError e = data_error_of([] { CsvReader reader("/nonexistent/dir/x.csv"); });
         CHECK(e.file() == "/nonexistent/dir/x.csv");

@@ -56,29 +56,42 @@ int CsvReader::line_break(char c) {
     return '\n';
 }
 
+// Appends the bytes up to the next `stop`, CR or LF (or the end of the input) to `field`,
+// copying runs straight from the buffer, and consumes that byte: returns it, or EOF. A NUL
+// byte is an error: CSV is text, and NULs mean a UTF-16 or binary file.
+int CsvReader::take_until(std::string& field, char stop, bool quoted) {
+    while (true) {
+        if (pos_ == end_ && !fill()) return EOF;
+        const char* begin = buffer_.data() + pos_;
+        const char* end = buffer_.data() + end_;
+        const char* p = begin;
+        while (p != end && *p != stop && *p != '\n' && *p != '\r' && *p != '\0') ++p;
+        append(field, begin, p, quoted);
+        pos_ += std::size_t(p - begin);
+        if (p == end) continue;
+        const char c = buffer_[pos_++];
+        if (c == '\0') fail(line_, "a NUL byte, which CSV text never holds (is the file UTF-16, or not text?)");
+        return static_cast<unsigned char>(c);
+    }
+}
+
 // Reads one field into `field` (empty on entry); returns what ended it: ',', '\n' for a
-// line break, or EOF. Runs of ordinary bytes are found and copied straight from the buffer.
+// line break, or EOF.
 int CsvReader::read_field(std::string& field) {
     if (peek() == '"') {
         ++pos_;
         const std::int64_t opened = line_;
         while (true) {
-            if (pos_ == end_ && !fill()) fail(opened, "unterminated quote: the quoted field that starts here runs to the end of the file");
-            const char* begin = buffer_.data() + pos_;
-            const char* end = buffer_.data() + end_;
-            const char* p = begin;
-            while (p != end && *p != '"' && *p != '\n' && *p != '\r') ++p;
-            append(field, begin, p, true);
-            pos_ += std::size_t(p - begin);
-            if (p == end) continue;
-            const char c = buffer_[pos_++];
+            const int c = take_until(field, '"', true);
+            if (c == EOF) fail(opened, "unterminated quote: the quoted field that starts here runs to the end of the file");
             if (c == '"') {
                 if (peek() != '"') break;  // the closing quote
                 ++pos_;
             } else if (c == '\n' || peek() != '\n') {  // LF, or a CR not followed by LF
                 ++line_;
             }
-            append(field, &c, &c + 1, true);
+            const char kept = char(c);
+            append(field, &kept, &kept + 1, true);
         }
         const int c = peek();
         if (c == EOF) return EOF;
@@ -87,18 +100,8 @@ int CsvReader::read_field(std::string& field) {
         if (c == '\n' || c == '\r') return line_break(char(c));
         fail(line_, std::string("'") + char(c) + "' after the closing quote of a field (a quote inside a quoted field is written \"\")");
     }
-    while (true) {
-        if (pos_ == end_ && !fill()) return EOF;
-        const char* begin = buffer_.data() + pos_;
-        const char* end = buffer_.data() + end_;
-        const char* p = begin;
-        while (p != end && *p != ',' && *p != '\n' && *p != '\r') ++p;
-        append(field, begin, p, false);
-        pos_ += std::size_t(p - begin);
-        if (p == end) continue;
-        const char c = buffer_[pos_++];
-        return c == ',' ? ',' : line_break(c);
-    }
+    const int c = take_until(field, ',', false);
+    return c == ',' || c == EOF ? c : line_break(char(c));
 }
 
 bool CsvReader::next(std::vector<std::string>& fields) {

@@ -3,7 +3,8 @@
 // a field in double quotes may hold commas, line breaks and doubled quotes (""); a UTF-8
 // byte-order mark at the start of the file is skipped. A line break is CRLF, LF or a lone
 // CR, inside quotes too (where it is kept as it is, and counted as a line). A quote inside
-// an unquoted field is kept as text. The reader streams: it holds one record and a 64 KiB
+// an unquoted field is kept as text. A NUL byte is an error (CSV is text; NULs mean a
+// UTF-16 or binary file). The reader streams: it holds one record and a 64 KiB
 // buffer at a time, so memory does not grow with the file, and it reads every byte once.
 #include <cstdint>
 #include <istream>
@@ -17,7 +18,7 @@ namespace hyda::mtl {
 // Limits that keep a hostile or broken file from taking unbounded memory.
 struct CsvLimits {
     std::size_t max_field_bytes = std::size_t(1) << 24;  // 16 MiB
-    std::size_t max_fields = std::size_t(1) << 20;        // per record
+    std::size_t max_fields = std::size_t(1) << 16;        // per record (a table's columns)
 };
 
 class CsvReader {
@@ -30,7 +31,8 @@ public:
 
     // Reads the next record into `fields` (resized to its field count). Returns false at
     // the end of the input. Throws DataError naming the source and line for an
-    // unterminated quote, a character after a closing quote, or a record over the limits.
+    // unterminated quote, a character after a closing quote, a NUL byte, or a record over
+    // the limits.
     // A completely empty line is a record of one empty field. The strings of `fields`
     // are reused, so a loop over a file allocates only while records grow.
     bool next(std::vector<std::string>& fields);
@@ -44,6 +46,7 @@ public:
 private:
     bool fill();
     int peek();
+    int take_until(std::string& field, char stop, bool quoted);
     int read_field(std::string& field);
     int line_break(char c);
     void append(std::string& field, const char* begin, const char* end, bool quoted) const;
