@@ -1,10 +1,12 @@
 #include "hyda/mtl/preprocess.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <optional>
 #include <stdexcept>
 #include <tuple>
+#include <unordered_map>
 
 #include "hyda/mtl/data_error.hpp"
 #include "levels.hpp"
@@ -57,14 +59,20 @@ double target_value(const Table& table, const Column& column, std::size_t row, T
     return v;
 }
 
-// Mean and standard deviation (divisor n) of `values`; sd 1 if they are constant.
+// Mean and standard deviation (divisor n) of `values`; sd 1 if they are constant. Summed
+// over the values scaled by a power of two near the largest magnitude (exact, so ordinary
+// values give the plain sums' results), that values near the double range do not
+// overflow to an infinite sd, which would encode every value as 0.
 std::pair<double, double> moments(const std::vector<double>& values) {
+    double top = 0;
+    for (const double v : values) top = std::max(top, std::abs(v));
+    const int e = top > 0 ? std::ilogb(top) : 0;
     double mean = 0, var = 0;
-    for (const double v : values) mean += v;
+    for (const double v : values) mean += std::ldexp(v, -e);
     mean /= double(values.size());
-    for (const double v : values) var += (v - mean) * (v - mean);
-    const double sd = std::sqrt(var / double(values.size()));
-    return {mean, sd > 0 ? sd : 1};
+    for (const double v : values) var += (std::ldexp(v, -e) - mean) * (std::ldexp(v, -e) - mean);
+    const double sd = std::ldexp(std::sqrt(var / double(values.size())), e);
+    return {std::ldexp(mean, e), sd > 0 ? sd : 1};
 }
 
 Preprocessor::Target fit_target(const Table& table, const TargetSpec& given, std::span<const int> train) {
@@ -214,9 +222,17 @@ Dataset<T> Preprocessor::transform(const Table& table, std::span<const int> rows
     d.features = inputs();
     const auto width = std::size_t(d.features);
     d.x.assign(rows.size() * width, T(0));
+    // The table's columns by name, indexed once: Table::column searches them all, and a
+    // search per feature made encoding a wide table quadratic in its columns.
+    std::unordered_map<std::string_view, std::size_t> by_name;
+    for (std::size_t c = 0; c < table.columns.size(); ++c) by_name.emplace(table.columns[c].name, c);
+    auto column_of = [&](const std::string& name) -> const Column& {
+        const auto it = by_name.find(name);
+        return table.columns[it != by_name.end() ? it->second : std::size_t(table.column(name))];  // throws naming it
+    };
     std::size_t offset = 0;  // of the feature's first input
     for (const Feature& f : features) {
-        const Column& column = table.columns[std::size_t(table.column(f.column))];
+        const Column& column = column_of(f.column);
         const std::size_t values = f.type == ColumnType::numeric ? 1 : f.levels.size();
         const std::optional<LevelIndex> level = f.type == ColumnType::categorical ? std::optional<LevelIndex>(std::in_place, column, f.levels) : std::nullopt;
         for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -239,7 +255,7 @@ Dataset<T> Preprocessor::transform(const Table& table, std::span<const int> rows
     if (!labels) return d;
     for (std::size_t k = 0; k < targets.size(); ++k) {
         const Target& t = targets[k];
-        const Column& column = table.columns[std::size_t(table.column(t.column))];
+        const Column& column = column_of(t.column);
         const Positive positive(column, t.positive);
         const std::optional<LevelIndex> level = t.kind == TargetKind::multiclass ? std::optional<LevelIndex>(std::in_place, column, t.levels) : std::nullopt;
         for (std::size_t i = 0; i < rows.size(); ++i) {
