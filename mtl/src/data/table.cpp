@@ -53,6 +53,10 @@ Table read(CsvReader& reader, const TableOptions& options) {
             if (fields.size() > width) throw DataError(t.source, reader.line(), "", "a record of " + counts);
             throw DataError(t.source, reader.line(), names[fields.size()], "the record ends before this column: " + counts);
         }
+        // Rows are indexed by int (Table::rows, the splits, Dataset): refuse a row that
+        // would wrap the count rather than index the table with negative numbers.
+        if (t.lines.size() == std::size_t(std::numeric_limits<int>::max()))
+            throw DataError(t.source, reader.line(), "", "more than " + std::to_string(t.lines.size()) + " rows");
         t.lines.push_back(reader.line());
         for (std::size_t c = 0; c < width; ++c) {
             Column& column = t.columns[c];

@@ -50,7 +50,7 @@ struct TableOptions {
 // of one column, where a blank line is a missing field, only before the header). Throws
 // DataError naming the file (and line, and column where it applies) for: an empty file,
 // an empty or duplicate column name, a record whose field count differs from the header's
-// (ragged), and what CsvReader rejects. Time linear in the file's size; memory that of
+// (ragged), more rows than an int counts, and what CsvReader rejects. Time linear in the file's size; memory that of
 // the Table (12 bytes per field, plus each distinct level once) and one record.
 Table read_table(const std::string& path, const TableOptions& options = {});
 Table read_table(std::istream& in, const std::string& source, const TableOptions& options = {});
