@@ -63,7 +63,6 @@ Table main_labels(const Dataset<float>& data) {
     for (int r = 0; r < data.rows; ++r) {
         const float y = data.labels[0][std::size_t(r)];
         main.numbers.push_back(std::isnan(y) ? std::nan("") : double(y));
-        main.codes.push_back(-1);
         t.lines.push_back(r + 2);
     }
     return t;

@@ -34,7 +34,7 @@ TEST_CASE("read_table: numbers, levels and missing fields per column", "[data]")
     CHECK(x.is_missing(2));
     CHECK_FALSE(x.is_number(4));
     CHECK(x.levels == std::vector<std::string>{"abc"});
-    CHECK(x.codes == std::vector<std::int32_t>{-1, -1, -1, -1, 0});
+    CHECK(x.codes == std::vector<std::int32_t>{-1, -1, -1, -1, 0});  // codes from the first level on
     CHECK_FALSE(x.all_numbers());
     CHECK(x.text(0) == "1.5");
     CHECK(x.text(1) == "");
@@ -43,6 +43,8 @@ TEST_CASE("read_table: numbers, levels and missing fields per column", "[data]")
     CHECK(c.levels == std::vector<std::string>{"red", "blue, dark"});  // order of appearance
     CHECK(c.codes == std::vector<std::int32_t>{0, 1, 0, -1, -1});
     CHECK(t.columns[0].all_numbers());
+    CHECK(t.columns[0].codes.empty());  // a column of numbers keeps no codes
+    CHECK(t.columns[0].code(3) == -1);
 }
 
 TEST_CASE("read_table: a number is the whole field, finite, as std::from_chars reads it", "[data]") {

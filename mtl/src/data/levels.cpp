@@ -11,7 +11,7 @@ std::vector<std::string> sorted_levels(const Column& column, std::span<const int
     std::vector<double> numbers;
     for (const int r : rows) {
         const auto row = std::size_t(r);
-        if (column.codes[row] >= 0) seen[std::size_t(column.codes[row])] = 1;
+        if (const std::int32_t c = column.code(row); c >= 0) seen[std::size_t(c)] = 1;
         else if (column.is_number(row)) numbers.push_back(column.numbers[row]);
     }
     std::sort(numbers.begin(), numbers.end());
@@ -39,7 +39,7 @@ LevelIndex::LevelIndex(const Column& column, const std::vector<std::string>& sor
 }
 
 int LevelIndex::operator()(std::size_t row) const {
-    if (column_.codes[row] >= 0) return of_code_[std::size_t(column_.codes[row])];
+    if (const std::int32_t c = column_.code(row); c >= 0) return of_code_[std::size_t(c)];
     return column_.is_number(row) ? index_of(sorted_, column_.text(row)) : -1;
 }
 

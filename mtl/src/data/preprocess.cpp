@@ -37,7 +37,7 @@ public:
             if (column.levels[code] == positive) code_ = std::int32_t(code);
     }
     bool operator()(const Column& column, std::size_t row) const {
-        return numeric_ ? column.numbers[row] == number_ : code_ >= 0 && column.codes[row] == code_;
+        return numeric_ ? column.numbers[row] == number_ : code_ >= 0 && column.code(row) == code_;
     }
 
 private:

@@ -68,7 +68,6 @@ Column numeric(std::string name, int rows) {
     Column c;
     c.name = std::move(name);
     c.numbers.reserve(std::size_t(rows));
-    c.codes.assign(std::size_t(rows), -1);
     return c;
 }
 

@@ -68,8 +68,12 @@ Table read(CsvReader& reader, const TableOptions& options) {
                 if (added) column.levels.push_back(text);
                 code = it->second;
             }
+            // The first level gives the column its codes, -1 for the rows before it.
+            if (!column.levels.empty()) {
+                column.codes.resize(column.numbers.size(), -1);
+                column.codes.push_back(code);
+            }
             column.numbers.push_back(value);
-            column.codes.push_back(code);
         }
     }
     return t;
@@ -77,7 +81,7 @@ Table read(CsvReader& reader, const TableOptions& options) {
 
 }  // namespace
 
-bool Column::is_missing(std::size_t row) const { return std::isnan(numbers[row]) && codes[row] < 0; }
+bool Column::is_missing(std::size_t row) const { return std::isnan(numbers[row]) && code(row) < 0; }
 
 bool Column::is_number(std::size_t row) const { return !std::isnan(numbers[row]); }
 
@@ -86,7 +90,7 @@ bool Column::all_numbers() const {
 }
 
 std::string Column::text(std::size_t row) const {
-    if (codes[row] >= 0) return levels[std::size_t(codes[row])];
+    if (const std::int32_t c = code(row); c >= 0) return levels[std::size_t(c)];
     std::string out;
     if (is_number(row)) detail::append_number(out, numbers[row]);
     return out;
