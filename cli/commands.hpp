@@ -3,6 +3,7 @@
 // returns what runs it once the command line has been parsed.
 #include <functional>
 #include <ostream>
+#include <string>
 
 namespace CLI {
 class App;
@@ -13,6 +14,7 @@ namespace hyda::cli {
 struct Io {
     std::ostream& out;  // results
     std::ostream& err;  // progress, warnings and errors
+    std::string command_line;  // "hyda compare --data ...", for reports
 };
 
 using Runner = std::function<void(Io&)>;

@@ -18,10 +18,13 @@ int run(std::vector<std::string> args, std::ostream& out, std::ostream& err) {
                "the file, line and column). Documentation: docs/cli.md.");
     app.require_subcommand(1);
     app.option_defaults()->always_capture_default();
-    const std::vector<Runner> runners = {add_train(app), add_predict(app), add_eval(app), add_inspect(app)};
+    const std::vector<Runner> runners = {add_train(app), add_predict(app), add_eval(app), add_compare(app), add_inspect(app)};
     const std::vector<CLI::App*> commands = app.get_subcommands([](CLI::App*) { return true; });
     for (CLI::App* c : commands) c->footer("Exit codes: 0 success, 1 internal failure, 2 usage error, 3 bad data.");
 
+    std::string command_line = "hyda";
+    for (const std::string& a : args)
+        command_line += ' ' + (a.find_first_of(" \t'\"$") == std::string::npos && !a.empty() ? a : "'" + a + "'");
     std::reverse(args.begin(), args.end());  // CLI11 takes the words last first
     try {
         app.parse(args);
@@ -29,7 +32,7 @@ int run(std::vector<std::string> args, std::ostream& out, std::ostream& err) {
         // --help prints to `out` and succeeds; any other parse error is a usage error.
         return app.exit(e, out, err) == 0 ? exit_ok : exit_usage;
     }
-    Io io{out, err};
+    Io io{out, err, command_line};
     try {
         for (std::size_t i = 0; i < commands.size(); ++i)
             if (commands[i]->parsed()) runners[i](io);
