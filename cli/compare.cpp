@@ -74,7 +74,7 @@ void run_compare_command(const CompareCommand& c, Io& io) {
         if (ec) throw UsageError("--out: cannot create " + c.out + ": " + ec.message());
     }
     const mtl::Table table = mtl::read_table(c.data.data);
-    CompareSetup setup{table, c.data, c.setup, methods, {}, c.jobs, !c.out.empty()};
+    CompareSetup setup{table, c.data, c.setup, methods, {}, c.jobs, c.out.empty() ? 0u : 1u};
     for (int i = 0; i < c.seeds; ++i) setup.seeds.push_back(c.data.seed + std::uint64_t(i));
 
     const CompareRuns runs = run_compare(setup, io.err);

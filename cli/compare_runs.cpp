@@ -53,7 +53,7 @@ CompareRuns run_all(const CompareSetup& c, std::ostream& progress) {
                 const SeedData<T>& d = seeds[r.seed];
                 const Method& method = c.methods[r.method];
                 std::ostringstream trace;
-                const bool traced = c.traces && r.seed == 0;
+                const bool traced = r.seed < c.traced_seeds;
                 mtl::Model<T> model(d.spec, c.seeds[r.seed]);
                 r.report = train_and_evaluate(model, d.data, {c.setup, method, c.seeds[r.seed], traced ? &trace : nullptr, {}});
                 r.trace = trace.str();

@@ -24,14 +24,14 @@ struct CompareSetup {
     const std::vector<Method>& methods;
     std::vector<std::uint64_t> seeds;
     int jobs = 1;
-    bool traces = false;  // keep the per-step trace of each method's first-seed run
+    std::size_t traced_seeds = 0;  // the runs of the first this many seeds keep their per-step trace
 };
 
 struct RunRecord {
     std::size_t method = 0;  // index in CompareSetup::methods
     std::size_t seed = 0;    // index in CompareSetup::seeds
     RunReport report;
-    std::string trace;  // CSV, for the first seed when asked for
+    std::string trace;  // CSV, for the traced seeds
 };
 
 struct CompareRuns {

@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "hyda/mtl/data_error.hpp"
+
 namespace hyda::mtl {
 namespace {
 
@@ -178,17 +180,17 @@ mtl::Model<T> model_of(const ModelFile& file, const std::string& source) {
     try {
         file.spec.validate();
     } catch (const std::invalid_argument& e) {
-        throw std::runtime_error(source + ": model: " + e.what());
+        throw mtl::DataError(source, 0, "", std::string("bad model file: model: ") + e.what());
     }
     mtl::Model<T> model(file.spec, 0);
     const auto& params = model.parameters();
     if (params.size() != file.parameters.size())
-        throw std::runtime_error(source + ": " + std::to_string(file.parameters.size()) + " parameters, the model has " + std::to_string(params.size()));
+        throw mtl::DataError(source, 0, "", "bad model file: " + std::to_string(file.parameters.size()) + " parameters, the model has " + std::to_string(params.size()));
     std::vector<std::vector<T>> values;
     for (std::size_t i = 0; i < params.size(); ++i) {
         const ModelFile::Parameter& p = file.parameters[i];
         if (p.name != params[i]->name() || p.rows != params[i]->rows() || p.cols != params[i]->cols() || p.values.size() != params[i]->size())
-            throw std::runtime_error(source + ": parameter " + std::to_string(i) + " '" + p.name + "' " + ad::shape_string(p.rows, p.cols) + " with " +
+            throw mtl::DataError(source, 0, "", "bad model file: parameter " + std::to_string(i) + " '" + p.name + "' " + ad::shape_string(p.rows, p.cols) + " with " +
                                      std::to_string(p.values.size()) + " values, the model has '" + params[i]->name() + "' " +
                                      ad::shape_string(params[i]->rows(), params[i]->cols()));
         values.emplace_back(p.values.begin(), p.values.end());
@@ -226,7 +228,7 @@ void save_model(const std::string& path, const ModelFile& file) {
 
 ModelFile load_model(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error(path + ": cannot open the model file");
+    if (!in) throw mtl::DataError(path, 0, "", "cannot open the model file");
     ModelFile file;
     try {
         const nlohmann::json j = nlohmann::json::parse(in);
@@ -241,7 +243,7 @@ ModelFile load_model(const std::string& path) {
         if (file.spec.tasks.size() != file.preprocessor.targets.size() || file.spec.inputs != file.preprocessor.inputs())
             throw std::runtime_error("the model's tasks and inputs do not match its preprocessor's targets and features");
     } catch (const std::exception& e) {
-        throw std::runtime_error(path + ": bad model file: " + e.what());
+        throw mtl::DataError(path, 0, "", std::string("bad model file: ") + e.what());
     }
     return file;
 }

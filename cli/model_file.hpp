@@ -45,7 +45,7 @@ struct ModelFile {
 
 template <class T>
 std::vector<ModelFile::Parameter> parameters_of(const mtl::Model<T>& model);
-// The model the file describes; throws std::runtime_error naming `source` and the
+// The model the file describes; throws mtl::DataError naming `source` and the
 // parameter whose name or shape does not fit the spec.
 template <class T>
 mtl::Model<T> model_of(const ModelFile& file, const std::string& source);
@@ -53,7 +53,8 @@ mtl::Model<T> model_of(const ModelFile& file, const std::string& source);
 // Writes PATH.tmp in the same directory, then renames it to PATH: a failed save leaves no
 // half-written model. Throws std::runtime_error naming the file.
 void save_model(const std::string& path, const ModelFile& file);
-// Throws std::runtime_error naming the file and what is wrong with it.
+// Throws mtl::DataError naming the file and what is wrong with it (a model file is
+// input data: a corrupt one exits with the bad-data code).
 ModelFile load_model(const std::string& path);
 
 }  // namespace hyda::cli
