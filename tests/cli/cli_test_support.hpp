@@ -20,7 +20,7 @@ struct Result {
     std::string out, err;
 };
 
-inline Result hyda(const std::vector<std::string>& args) {
+inline Result run_hyda(const std::vector<std::string>& args) {
     std::ostringstream out, err;
     Result r;
     r.code = hyda::cli::run(args, out, err);

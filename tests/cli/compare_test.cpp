@@ -14,7 +14,7 @@ using namespace hyda;
 TEST_CASE("compare: 2 methods x 2 seeds give results.csv with 4 rows, results.md and plots", "[cli]") {
     TempDir dir("compare");
     write_file(dir / "data.csv", small_csv(300));
-    const Result r = hyda(std::vector<std::string>{"compare"} + small_task_options(dir / "data.csv") +
+    const Result r = run_hyda(std::vector<std::string>{"compare"} + small_task_options(dir / "data.csv") +
                           std::vector<std::string>{"--methods", "ew,hydalearn", "--seeds", "2", "--jobs", "2", "--out", dir / "out"});
     INFO(r.err);
     REQUIRE(r.code == 0);

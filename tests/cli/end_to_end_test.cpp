@@ -29,7 +29,7 @@ void check_roc_auc_from_predictions(const std::string& data, const std::string& 
 void train_predict_eval(const std::string& precision) {
     TempDir dir("e2e_" + precision);
     write_file(dir / "data.csv", small_csv(600));
-    const Result train = hyda(std::vector<std::string>{"train"} + small_task_options(dir / "data.csv") +
+    const Result train = run_hyda(std::vector<std::string>{"train"} + small_task_options(dir / "data.csv") +
                               std::vector<std::string>{"--precision", precision, "--out", dir / "model.json", "--report-json", dir / "report.json", "--quiet"});
     INFO(train.err);
     REQUIRE(train.code == 0);
@@ -40,7 +40,7 @@ void train_predict_eval(const std::string& precision) {
     CHECK(report["task_names"] == nlohmann::json({"label", "score", "grade"}));
     CHECK(report["test"] == report["tasks"]["label"]["test"]);
 
-    const Result predict = hyda({"predict", "--model", dir / "model.json", "--data", dir / "data.csv", "--part", "test", "--out", dir / "pred.csv"});
+    const Result predict = run_hyda({"predict", "--model", dir / "model.json", "--data", dir / "data.csv", "--part", "test", "--out", dir / "pred.csv"});
     INFO(predict.err);
     REQUIRE(predict.code == 0);
     const hyda::mtl::Table pred = hyda::mtl::read_table(dir / "pred.csv");
@@ -50,7 +50,7 @@ void train_predict_eval(const std::string& precision) {
     CHECK(pred.rows() == 120);  // 20% of 600
     check_roc_auc_from_predictions(dir / "data.csv", dir / "pred.csv", report["test"]["roc_auc"].get<double>());
 
-    const Result eval = hyda({"eval", "--model", dir / "model.json", "--data", dir / "data.csv", "--part", "test", "--json"});
+    const Result eval = run_hyda({"eval", "--model", dir / "model.json", "--data", dir / "data.csv", "--part", "test", "--json"});
     INFO(eval.err);
     REQUIRE(eval.code == 0);
     const nlohmann::json metrics = nlohmann::json::parse(eval.out);
@@ -68,11 +68,11 @@ TEST_CASE("train, predict and eval reproduce the reported test metrics (double)"
 TEST_CASE("predict on a file without the target columns, all rows, in target units", "[cli]") {
     TempDir dir("predict_features");
     write_file(dir / "data.csv", small_csv(300));
-    REQUIRE(hyda(std::vector<std::string>{"train"} + small_task_options(dir / "data.csv") + std::vector<std::string>{"--out", dir / "m.json", "--quiet"}).code == 0);
+    REQUIRE(run_hyda(std::vector<std::string>{"train"} + small_task_options(dir / "data.csv") + std::vector<std::string>{"--out", dir / "m.json", "--quiet"}).code == 0);
     // The same rows without their targets, plus a color never seen in training.
     std::string features = "id,x1,x2,color\nq1,0.5,-1,red\nq2,1.5,,purple\n";
     write_file(dir / "new.csv", features);
-    const Result r = hyda({"predict", "--model", dir / "m.json", "--data", dir / "new.csv"});
+    const Result r = run_hyda({"predict", "--model", dir / "m.json", "--data", dir / "new.csv"});
     INFO(r.err);
     REQUIRE(r.code == 0);
     std::istringstream in(r.out);
@@ -85,7 +85,7 @@ TEST_CASE("predict on a file without the target columns, all rows, in target uni
     // The regression target in its own units (around 100), not standardized (around 0).
     for (const double v : column("score")) CHECK((v > 50 && v < 150));
     // --part needs the training file's rows.
-    const Result part = hyda({"predict", "--model", dir / "m.json", "--data", dir / "new.csv", "--part", "test"});
+    const Result part = run_hyda({"predict", "--model", dir / "m.json", "--data", dir / "new.csv", "--part", "test"});
     CHECK(part.code == 2);
     CHECK_THAT(part.err, Catch::Contains("the model was trained on"));
 }

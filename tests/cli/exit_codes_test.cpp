@@ -8,23 +8,23 @@ using namespace cli_test;
 using Catch::Contains;
 
 TEST_CASE("--help lists the commands, their options with defaults, and the exit codes", "[cli]") {
-    const Result top = hyda({"--help"});
+    const Result top = run_hyda({"--help"});
     CHECK(top.code == 0);
     for (const char* word : {"train", "predict", "eval", "compare", "inspect", "Exit codes"}) CHECK_THAT(top.out, Contains(word));
-    const Result train = hyda({"train", "--help"});
+    const Result train = run_hyda({"train", "--help"});
     CHECK(train.code == 0);
     for (const char* word : {"--lr", "0.001", "--trunk", "--patience", "--method", "hydalearn", "--split", "--threads"}) CHECK_THAT(train.out, Contains(word));
-    CHECK(hyda({"compare", "--help"}).code == 0);
+    CHECK(run_hyda({"compare", "--help"}).code == 0);
 }
 
 TEST_CASE("usage errors exit with 2", "[cli]") {
     TempDir dir("usage");
     write_file(dir / "data.csv", small_csv(100));
     const auto train = [&](const std::vector<std::string>& extra) {
-        return hyda(std::vector<std::string>{"train"} + small_task_options(dir / "data.csv") + std::vector<std::string>{"--out", dir / "m.json", "--quiet"} + extra);
+        return run_hyda(std::vector<std::string>{"train"} + small_task_options(dir / "data.csv") + std::vector<std::string>{"--out", dir / "m.json", "--quiet"} + extra);
     };
-    CHECK(hyda({}).code == 2);  // no command
-    CHECK(hyda({"frobnicate"}).code == 2);
+    CHECK(run_hyda({}).code == 2);  // no command
+    CHECK(run_hyda({"frobnicate"}).code == 2);
     CHECK(train({"--no-such-option"}).code == 2);
     CHECK(train({"--activation", "sigmoidal"}).code == 2);
     CHECK(train({"--batch", "0"}).code == 2);
@@ -36,7 +36,7 @@ TEST_CASE("usage errors exit with 2", "[cli]") {
     CHECK_THAT(option.err, Contains("gain"));
     CHECK(train({"--split", "0.9,0.5"}).code == 2);
     CHECK(train({"--type", "x1=text"}).code == 2);
-    CHECK(hyda({"compare", "--data", dir / "data.csv", "--main", "label=yes", "--methods", "ew,ew"}).code == 2);
+    CHECK(run_hyda({"compare", "--data", dir / "data.csv", "--main", "label=yes", "--methods", "ew,ew"}).code == 2);
     CHECK_FALSE(std::filesystem::exists(dir / "m.json"));  // no run got as far as saving
 }
 
@@ -48,21 +48,21 @@ TEST_CASE("bad data exits with 3 and names the file, line and column", "[cli]") 
     for (int line = 1; line < 5; ++line) at = text.find('\n', at) + 1;
     text.insert(text.find('\n', at), ",extra");
     write_file(dir / "ragged.csv", text);
-    const Result ragged = hyda({"train", "--data", dir / "ragged.csv", "--main", "label=yes", "--out", dir / "m.json", "--quiet"});
+    const Result ragged = run_hyda({"train", "--data", dir / "ragged.csv", "--main", "label=yes", "--out", dir / "m.json", "--quiet"});
     CHECK(ragged.code == 3);
     CHECK_THAT(ragged.err, Contains("ragged.csv:5"));
 
     write_file(dir / "data.csv", small_csv(50));
-    const Result column = hyda({"train", "--data", dir / "data.csv", "--main", "nosuch=1", "--out", dir / "m.json", "--quiet"});
+    const Result column = run_hyda({"train", "--data", dir / "data.csv", "--main", "nosuch=1", "--out", dir / "m.json", "--quiet"});
     CHECK(column.code == 3);
     CHECK_THAT(column.err, Contains("data.csv") && Contains("nosuch"));
 
-    const Result missing = hyda({"train", "--data", dir / "absent.csv", "--main", "label=yes", "--out", dir / "m.json", "--quiet"});
+    const Result missing = run_hyda({"train", "--data", dir / "absent.csv", "--main", "label=yes", "--out", dir / "m.json", "--quiet"});
     CHECK(missing.code == 3);
     CHECK_THAT(missing.err, Contains("absent.csv"));
 
     write_file(dir / "corrupt.json", "{\"format\": \"hyda-model\", \"version\": 1, \"precision\": \"float\"}");
-    const Result model = hyda({"eval", "--model", dir / "corrupt.json", "--data", dir / "data.csv"});
+    const Result model = run_hyda({"eval", "--model", dir / "corrupt.json", "--data", dir / "data.csv"});
     CHECK(model.code == 3);
     CHECK_THAT(model.err, Contains("corrupt.json") && Contains("model"));
 }

@@ -40,10 +40,10 @@ void check_same(const nlohmann::json& j, const std::vector<double>& v) {
 TEST_CASE("inspect: every number equals the library's introspection at full precision", "[cli]") {
     TempDir dir("inspect");
     write_file(dir / "data.csv", small_csv(400));
-    const Result train = hyda(std::vector<std::string>{"train"} + small_task_options(dir / "data.csv") +
+    const Result train = run_hyda(std::vector<std::string>{"train"} + small_task_options(dir / "data.csv") +
                               std::vector<std::string>{"--precision", "double", "--seed", "3", "--out", dir / "m.json", "--quiet"});
     REQUIRE(train.code == 0);
-    const Result r = hyda({"inspect", "--model", dir / "m.json", "--data", dir / "data.csv", "--part", "train", "--rows", "5:21", "--method", "pcgrad"});
+    const Result r = run_hyda({"inspect", "--model", dir / "m.json", "--data", dir / "data.csv", "--part", "train", "--rows", "5:21", "--method", "pcgrad"});
     INFO(r.err);
     REQUIRE(r.code == 0);
     const nlohmann::json j = nlohmann::json::parse(r.out);
@@ -99,8 +99,8 @@ TEST_CASE("inspect: every number equals the library's introspection at full prec
 TEST_CASE("inspect: a row range outside the part is a usage error", "[cli]") {
     TempDir dir("inspect_rows");
     write_file(dir / "data.csv", small_csv(100));
-    REQUIRE(hyda(std::vector<std::string>{"train"} + small_task_options(dir / "data.csv") + std::vector<std::string>{"--out", dir / "m.json", "--quiet"}).code == 0);
+    REQUIRE(run_hyda(std::vector<std::string>{"train"} + small_task_options(dir / "data.csv") + std::vector<std::string>{"--out", dir / "m.json", "--quiet"}).code == 0);
     for (const char* rows : {"5:5", "0:101", "a:b", "7"})
-        CHECK(hyda({"inspect", "--model", dir / "m.json", "--data", dir / "data.csv", "--rows", rows}).code == 2);
-    CHECK(hyda({"inspect", "--model", dir / "m.json", "--data", dir / "data.csv", "--rows", "0:100"}).code == 0);
+        CHECK(run_hyda({"inspect", "--model", dir / "m.json", "--data", dir / "data.csv", "--rows", rows}).code == 2);
+    CHECK(run_hyda({"inspect", "--model", dir / "m.json", "--data", dir / "data.csv", "--rows", "0:100"}).code == 0);
 }
