@@ -22,11 +22,12 @@ Plot step_weights(const RunRecord& run, const std::vector<mtl::TaskSpec>& tasks,
     const mtl::Table trace = mtl::read_table(in, "trace of " + label);
     const mtl::Column& step = trace.columns[std::size_t(trace.column("step"))];
     const std::size_t steps_per_epoch = run.report.epochs() > 0 ? std::size_t(trace.rows() / run.report.epochs()) : 1;
-    Plot plot{label + ": task weights per step (moving average over " + std::to_string(std::max<std::size_t>(1, steps_per_epoch / 5)) + " steps), first seed",
+    const std::size_t window = std::max<std::size_t>(1, steps_per_epoch / 5);
+    Plot plot{label + ": task weights per step" + (window > 1 ? " (moving average over " + std::to_string(window) + " steps)" : "") + ", first seed",
               "step", "weight", {}};
     for (const auto& t : tasks) {
         const mtl::Column& coef = trace.columns[std::size_t(trace.column("coef_" + t.name))];
-        plot.series.push_back({t.name, step.numbers, moving_average(coef.numbers, std::max<std::size_t>(1, steps_per_epoch / 5)), {}, {}});
+        plot.series.push_back({t.name, step.numbers, moving_average(coef.numbers, window), {}, {}});
     }
     return plot;
 }
