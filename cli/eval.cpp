@@ -28,7 +28,7 @@ void run_eval(const EvalCommand& c, Io& io) {
         return mtl::evaluate(model, file.preprocessor.transform<T>(table, rows));
     });
     if (c.json) {
-        const nlohmann::json j = {{"model", c.input.model},
+        const nlohmann::ordered_json j = {{"model", c.input.model},
                                   {"data", c.input.data},
                                   {"part", c.input.part},
                                   {"rows", rows.size()},

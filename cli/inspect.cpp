@@ -53,7 +53,7 @@ mtl::Introspection introspect(const mtl::Model<T>& trained, const Method& method
 }
 
 template <class T>
-nlohmann::json inspect_json(const InspectCommand& c, const ModelFile& file, const mtl::Table& table, const std::vector<int>& rows,
+nlohmann::ordered_json inspect_json(const InspectCommand& c, const ModelFile& file, const mtl::Table& table, const std::vector<int>& rows,
                             const Method& method) {
     const mtl::Model<T> model = model_of<T>(file, c.input.model);
     const mtl::Dataset<T> batch = file.preprocessor.transform<T>(table, rows);
@@ -67,15 +67,15 @@ nlohmann::json inspect_json(const InspectCommand& c, const ModelFile& file, cons
     const mtl::Introspection first_order = introspect(model, make_method_spec("hydalearn", {"gain=first_order"}, model.tasks()), file.training, batch, held);
     const mtl::Introspection exact = introspect(model, make_method_spec("hydalearn", {"gain=exact"}, model.tasks()), file.training, batch, held);
 
-    nlohmann::json x = nlohmann::json::array(), tasks = nlohmann::json::array(), parameters = nlohmann::json::array();
+    nlohmann::ordered_json x = nlohmann::ordered_json::array(), tasks = nlohmann::ordered_json::array(), parameters = nlohmann::ordered_json::array();
     for (int i = 0; i < batch.rows; ++i) {
         const T* r = batch.x.data() + std::size_t(i) * std::size_t(batch.features);
         x.push_back(std::vector<double>(r, r + batch.features));
     }
     for (std::size_t k = 0; k < batch.labels.size(); ++k) {
-        nlohmann::json targets = nlohmann::json::array(), mask = nlohmann::json::array();
+        nlohmann::ordered_json targets = nlohmann::ordered_json::array(), mask = nlohmann::ordered_json::array();
         for (const T y : batch.labels[k]) {
-            targets.push_back(std::isnan(y) ? nlohmann::json(nullptr) : nlohmann::json(double(y)));
+            targets.push_back(std::isnan(y) ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(double(y)));
             mask.push_back(std::isnan(y) ? 0 : 1);
         }
         tasks.push_back({{"name", file.spec.tasks[k].name}, {"targets", targets}, {"mask", mask}});
@@ -114,7 +114,7 @@ void run_inspect(const InspectCommand& c, Io& io) {
     const std::vector<int> part = part_rows(table, file.training, c.input.part);
     const auto [first, last] = row_range(c.rows, part.size());
     const std::vector<int> rows(part.begin() + first, part.begin() + last);
-    const nlohmann::json j = with_precision(file.precision, [&](auto tag) { return inspect_json<decltype(tag)>(c, file, table, rows, method); });
+    const nlohmann::ordered_json j = with_precision(file.precision, [&](auto tag) { return inspect_json<decltype(tag)>(c, file, table, rows, method); });
     io.out << j.dump(1) << '\n';
 }
 

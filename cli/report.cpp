@@ -4,14 +4,14 @@
 
 namespace hyda::cli {
 
-nlohmann::json metrics_json(const mtl::TaskMetrics& m) {
-    nlohmann::json j = nlohmann::json::object();
-    for (const auto& [name, value] : m.values) j[name] = value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+nlohmann::ordered_json metrics_json(const mtl::TaskMetrics& m) {
+    nlohmann::ordered_json j = nlohmann::ordered_json::object();
+    for (const auto& [name, value] : m.values) j[name] = value ? nlohmann::ordered_json(*value) : nlohmann::ordered_json(nullptr);
     return j;
 }
 
-nlohmann::json metrics_json(const std::vector<mtl::TaskMetrics>& all) {
-    nlohmann::json j = nlohmann::json::object();
+nlohmann::ordered_json metrics_json(const std::vector<mtl::TaskMetrics>& all) {
+    nlohmann::ordered_json j = nlohmann::ordered_json::object();
     for (const auto& m : all) j[m.task] = metrics_json(m);
     return j;
 }

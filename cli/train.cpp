@@ -33,23 +33,23 @@ std::ofstream open_output(const std::string& path, const char* option) {
 
 // What a benchmark script or a notebook reads: run times, and the test and validation
 // metrics (the main task's flat under "test"/"validation", every task's under "tasks").
-nlohmann::json report_json(const RunReport& r, const mtl::ModelSpec& spec) {
+nlohmann::ordered_json report_json(const RunReport& r, const mtl::ModelSpec& spec) {
     const std::size_t main = std::size_t(spec.main_task);
-    nlohmann::json tasks = nlohmann::json::object(), names = nlohmann::json::array();
+    nlohmann::ordered_json tasks = nlohmann::ordered_json::object(), names = nlohmann::ordered_json::array();
     for (std::size_t k = 0; k < spec.tasks.size(); ++k) {
         names.push_back(spec.tasks[k].name);
-        nlohmann::json& t = tasks[spec.tasks[k].name];
+        nlohmann::ordered_json& t = tasks[spec.tasks[k].name];
         t["kind"] = spec.tasks[k].kind == mtl::TaskKind::binary ? "binary" : spec.tasks[k].kind == mtl::TaskKind::regression ? "regression" : "multiclass";
         if (!r.test.empty()) t["test"] = metrics_json(r.test[k]);
         if (!r.validation.empty()) t["validation"] = metrics_json(r.validation[k]);
     }
-    nlohmann::json epochs = nlohmann::json::array();
+    nlohmann::ordered_json epochs = nlohmann::ordered_json::array();
     for (const auto& e : r.result.epochs)
         epochs.push_back({{"epoch", e.epoch},
                           {"seconds", e.seconds},
                           {"train_loss", e.train_loss},
                           {"mean_coefficients", e.mean_coefficients},
-                          {"validation_metric", e.validation_metric ? nlohmann::json(*e.validation_metric) : nlohmann::json(nullptr)},
+                          {"validation_metric", e.validation_metric ? nlohmann::ordered_json(*e.validation_metric) : nlohmann::ordered_json(nullptr)},
                           {"best", e.best}});
     return {{"epochs", r.epochs()},
             {"best_epoch", r.result.best_epoch},
@@ -57,8 +57,8 @@ nlohmann::json report_json(const RunReport& r, const mtl::ModelSpec& spec) {
             {"seconds_per_epoch", r.seconds_per_epoch()},
             {"main_task", spec.tasks[main].name},
             {"task_names", names},
-            {"test", r.test.empty() ? nlohmann::json(nullptr) : metrics_json(r.test[main])},
-            {"validation", r.validation.empty() ? nlohmann::json(nullptr) : metrics_json(r.validation[main])},
+            {"test", r.test.empty() ? nlohmann::ordered_json(nullptr) : metrics_json(r.test[main])},
+            {"validation", r.validation.empty() ? nlohmann::ordered_json(nullptr) : metrics_json(r.validation[main])},
             {"tasks", tasks},
             {"epoch_log", epochs}};
 }
@@ -95,7 +95,7 @@ void run_train(const TrainCommand& c, Io& io) {
         io.err << "trained " << r.epochs() << " epochs in " << duration_text(r.seconds) << " (" << fixed(r.seconds_per_epoch(), 3)
                << " s/epoch), best epoch " << r.result.best_epoch + 1 << '\n';
     print_metrics(io.out, "test", r.test);
-    file.training = {c.data, table.rows(), std::filesystem::file_size(c.data.data), c.setup, method, metrics_json(r.test)};
+    file.training = {c.data, table.rows(), std::filesystem::file_size(c.data.data), c.setup, method, nlohmann::json(metrics_json(r.test))};
     save_model(c.out, file);
     if (report.is_open()) report << report_json(r, file.spec).dump(2) << '\n';
 }
