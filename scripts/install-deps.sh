@@ -5,7 +5,9 @@ packages=(
     cmake ninja-build g++ binutils python3
     libxsimd-dev      # SIMD kernels
     catch2            # tests (Catch2 v2)
-    nlohmann-json3-dev  # tests: reading back the JSON the trainer writes
+    nlohmann-json3-dev  # the hyda command's model files and reports; tests read the trainer's JSON
+    libcli11-dev      # the hyda command's option parsing
+    gnuplot-nox       # the plots of hyda compare
     libbenchmark-dev  # benchmarks
     libopenblas-dev   # the GEMM benchmark's reference (linked into bench/ only)
 )

@@ -5,6 +5,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace hyda::mtl {
 
@@ -99,6 +100,72 @@ SignTest sign_test(std::span<const double> a, std::span<const double> b) {
     const int n = r.positive + r.negative, k = std::min(r.positive, r.negative);
     // P(X <= k) for X ~ Binomial(n, 1/2) is I_{1/2}(n - k, k + 1); k <= n / 2 < n.
     if (n > 0) r.p = std::min(1.0, 2 * incomplete_beta(n - k, k + 1, 0.5));
+    return r;
+}
+
+namespace {
+
+// Two-sided p of W+ = half_w / 2 when the ranks, doubled to integers, are `doubled`:
+// counts of every subset sum (each rank positive or not, 2^n equally likely outcomes).
+// Counts up to 2^50 are exact in a double.
+double wilcoxon_exact_p(const std::vector<int>& doubled, int observed) {
+    int total = 0;
+    for (const int r : doubled) total += r;
+    std::vector<double> count(std::size_t(total) + 1, 0.0);
+    count[0] = 1;
+    int reach = 0;
+    for (const int r : doubled) {
+        for (int s = reach; s >= 0; --s) count[std::size_t(s + r)] += count[std::size_t(s)];
+        reach += r;
+    }
+    double below = 0, above = 0;  // P(S <= observed), P(S >= observed), times 2^n
+    for (int s = 0; s <= total; ++s) {
+        if (s <= observed) below += count[std::size_t(s)];
+        if (s >= observed) above += count[std::size_t(s)];
+    }
+    return std::min(1.0, 2 * std::min(below, above) / std::ldexp(1.0, int(doubled.size())));
+}
+
+}  // namespace
+
+WilcoxonTest wilcoxon_signed_rank(std::span<const double> a, std::span<const double> b) {
+    check_pairs(a, b, "wilcoxon_signed_rank");
+    WilcoxonTest r;
+    std::vector<double> d;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (a[i] == b[i]) ++r.zeros;
+        else d.push_back(a[i] - b[i]);
+    }
+    r.n = int(d.size());
+    if (r.n == 0) return r;
+    std::sort(d.begin(), d.end(), [](double x, double y) { return std::abs(x) < std::abs(y); });
+    // Doubled average ranks: a group of tied magnitudes at positions i .. j - 1 (ranks
+    // i + 1 .. j) takes rank (i + 1 + j) / 2 each, (i + 1 + j) when doubled.
+    std::vector<int> doubled(d.size());
+    int plus = 0;           // 2 W+
+    double tie_terms = 0;   // sum of t^3 - t over the tie groups
+    for (std::size_t i = 0; i < d.size();) {
+        std::size_t j = i + 1;
+        while (j < d.size() && std::abs(d[j]) == std::abs(d[i])) ++j;
+        const double t = double(j - i);
+        tie_terms += t * t * t - t;
+        for (std::size_t k = i; k < j; ++k) {
+            doubled[k] = int(i + 1 + j);
+            if (d[k] > 0) plus += doubled[k];
+        }
+        i = j;
+    }
+    const double n = r.n;
+    r.w_plus = plus / 2.0;
+    r.w_minus = n * (n + 1) / 2 - r.w_plus;
+    if (r.n <= 50) {
+        r.p = wilcoxon_exact_p(doubled, plus);
+        return r;
+    }
+    r.exact = false;
+    const double variance = n * (n + 1) * (2 * n + 1) / 24 - tie_terms / 48;
+    const double z = (r.w_plus - n * (n + 1) / 4) / std::sqrt(variance);
+    r.p = std::erfc(std::abs(z) / std::sqrt(2.0));
     return r;
 }
 

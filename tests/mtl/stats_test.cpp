@@ -164,3 +164,79 @@ TEST_CASE("sign test: ties are dropped; no untied pair gives p = 1", "[stats]") 
     CHECK_THROWS_AS(sign_test(Vec{}, Vec{}), std::invalid_argument);
     CHECK_THROWS_AS(sign_test(Vec{1}, Vec{1, 2}), std::invalid_argument);
 }
+
+TEST_CASE("Wilcoxon signed-rank: exact p by hand", "[stats]") {
+    // All five differences positive: W+ = 1 + ... + 5 = 15 is reached by 1 of the 2^5 sign
+    // patterns, so p = 2 / 32.
+    const Vec zero(5, 0.0);
+    WilcoxonTest w = wilcoxon_signed_rank(Vec{1, 2, 3, 4, 5}, zero);
+    CHECK(w.n == 5);
+    CHECK(w.w_plus == 15);
+    CHECK(w.w_minus == 0);
+    CHECK(w.exact);
+    CHECK(w.p == 2.0 / 32);
+    // Swapping the samples flips the signs: the same p.
+    CHECK(wilcoxon_signed_rank(zero, Vec{1, 2, 3, 4, 5}).p == 2.0 / 32);
+
+    // d = {1, -1, 2, 3}: |1| and |-1| tie at ranks 1 and 2 and take 1.5 each; W+ = 1.5 + 3
+    // + 4 = 8.5. Of the 16 sign patterns of the ranks {1.5, 1.5, 3, 4}, those with W+ >= 8.5
+    // are {1.5, 3, 4} twice and all four: 3, so p = 2 * 3 / 16.
+    w = wilcoxon_signed_rank(Vec{1, -1, 2, 3}, Vec{0, 0, 0, 0});
+    CHECK(w.w_plus == 8.5);
+    CHECK(w.w_minus == 1.5);
+    CHECK(w.p == 2.0 * 3 / 16);
+
+    // d = {1, -2}: W+ = 1; P(W+ <= 1) = 2/4 and P(W+ >= 1) = 3/4: p = min(1, 2 * 1/2).
+    CHECK(wilcoxon_signed_rank(Vec{1, -2}, Vec{0, 0}).p == 1);
+}
+
+TEST_CASE("Wilcoxon signed-rank: zero differences are dropped; none left gives p = 1", "[stats]") {
+    const WilcoxonTest w = wilcoxon_signed_rank(Vec{3, 1, 2, 3, 4, 5}, Vec{3, 0, 0, 0, 0, 0});
+    CHECK(w.zeros == 1);
+    CHECK(w.n == 5);
+    CHECK(w.p == 2.0 / 32);
+    const WilcoxonTest none = wilcoxon_signed_rank(Vec{1, 2}, Vec{1, 2});
+    CHECK(none.n == 0);
+    CHECK(none.zeros == 2);
+    CHECK(none.p == 1);
+    CHECK_THROWS_AS(wilcoxon_signed_rank(Vec{1}, Vec{1, 2}), std::invalid_argument);
+    CHECK_THROWS_AS(wilcoxon_signed_rank(Vec{}, Vec{}), std::invalid_argument);
+}
+
+TEST_CASE("Wilcoxon signed-rank: exact p against enumeration of every sign pattern", "[stats]") {
+    // 12 differences with ties among their magnitudes; the reference flips every sign
+    // pattern (2^12) and counts those with W+ at least as extreme.
+    const Vec d = {0.5, -1, 1, 2, -2, 2, 3, -4, 5, 6, -6, 7};
+    const Vec ranks = {1, 2.5, 2.5, 5, 5, 5, 7, 8, 9, 10.5, 10.5, 12};  // by hand, average ranks
+    double observed = 0;
+    for (std::size_t i = 0; i < d.size(); ++i)
+        if (d[i] > 0) observed += ranks[i];
+    int below = 0, above = 0;
+    for (unsigned pattern = 0; pattern < (1u << d.size()); ++pattern) {
+        double w = 0;
+        for (std::size_t i = 0; i < d.size(); ++i)
+            if (pattern >> i & 1) w += ranks[i];
+        below += w <= observed;
+        above += w >= observed;
+    }
+    const WilcoxonTest w = wilcoxon_signed_rank(d, Vec(d.size(), 0.0));
+    CHECK(w.w_plus == observed);
+    CHECK(w.p == Approx(std::min(1.0, 2.0 * std::min(below, above) / 4096)).epsilon(1e-15));
+}
+
+TEST_CASE("Wilcoxon signed-rank: normal approximation above 50 pairs, with the tie correction", "[stats]") {
+    // d = -1 .. -20, 21 .. 60: W- = 1 + ... + 20 = 210, W+ = 1830 - 210 = 1620; mean
+    // 60 * 61 / 4 = 915, variance 60 * 61 * 121 / 24 = 18452.5.
+    Vec d;
+    for (int i = 1; i <= 60; ++i) d.push_back(i <= 20 ? -i : i);
+    WilcoxonTest w = wilcoxon_signed_rank(d, Vec(60, 0.0));
+    CHECK_FALSE(w.exact);
+    CHECK(w.w_plus == 1620);
+    CHECK(w.p == Approx(std::erfc((1620 - 915) / std::sqrt(18452.5) / std::sqrt(2.0))).epsilon(1e-12));
+
+    // Sixty equal differences: one tie group of 60, rank 30.5 each, W+ = 1830; variance
+    // 18452.5 - (60^3 - 60) / 48 = 13953.75.
+    w = wilcoxon_signed_rank(Vec(60, 2.0), Vec(60, 1.0));
+    CHECK(w.w_plus == 1830);
+    CHECK(w.p == Approx(std::erfc((1830 - 915) / std::sqrt(13953.75) / std::sqrt(2.0))).epsilon(1e-12));
+}

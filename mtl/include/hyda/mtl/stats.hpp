@@ -40,4 +40,24 @@ struct SignTest {
 // Throws std::invalid_argument as paired_t_test does.
 SignTest sign_test(std::span<const double> a, std::span<const double> b);
 
+// Wilcoxon signed-rank test of the differences d_i = a_i - b_i (Wilcoxon 1945), two-sided.
+// Zero differences are dropped (Wilcoxon's own treatment); the n others are ranked by
+// |d_i|, tied magnitudes taking their average rank, and W+ is the sum of the ranks of
+// the positive differences (W- = n (n + 1) / 2 - W+). For n <= 50 the p-value is exact:
+// under the null each rank carries either sign with probability 1/2, and the distribution
+// of W+ for the actual (possibly averaged) ranks is counted by dynamic programming;
+// p = min(1, 2 min(P(W+ <= w), P(W+ >= w))). For n > 50, the normal approximation
+// z = (W+ - n (n + 1) / 4) / sd with the tie-corrected variance
+// n (n + 1) (2n + 1) / 24 - sum_t (t^3 - t) / 48 (t: sizes of the groups of tied
+// magnitudes), without continuity correction. p = 1 when n = 0.
+struct WilcoxonTest {
+    int n = 0;      // non-zero differences
+    int zeros = 0;  // dropped
+    double w_plus = 0, w_minus = 0;
+    double p = 1;
+    bool exact = true;  // false: the normal approximation
+};
+// Throws std::invalid_argument as paired_t_test does.
+WilcoxonTest wilcoxon_signed_rank(std::span<const double> a, std::span<const double> b);
+
 }  // namespace hyda::mtl

@@ -1,0 +1,161 @@
+#include "options.hpp"
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <stdexcept>
+
+#include "exit_codes.hpp"
+#include "hyda/kernels/threads.hpp"
+
+namespace hyda::cli {
+
+void add_data_options(CLI::App& app, DataOptions& o) {
+    app.add_option("--data", o.data, "the CSV file (header row required)")->required();
+    app.add_option("--main", o.main, "the main task: COLUMN=VALUE (binary, VALUE is positive) or COLUMN[:KIND]")->required();
+    app.add_option("--aux", o.aux, "an auxiliary task, COLUMN[:regression|logregression|multiclass|binary] or COLUMN=VALUE (repeatable, or comma list)")
+        ->delimiter(',');
+    app.add_option("--drop", o.drop, "columns that are neither features nor targets (repeatable, or comma list)")->delimiter(',');
+    app.add_option("--type", o.types, "override an inferred column type: COLUMN=numeric|categorical (repeatable)")->delimiter(',');
+    app.add_option("--split", o.split, "train,validation fractions (the test gets the rest)")->delimiter(',')->expected(2);
+    app.add_option("--seed", o.seed, "one seed for the split, initial weights, batch order and dropout");
+    add_threads_option(app, o.threads);
+    app.add_option("--precision", o.precision, "float or double")->check(CLI::IsMember({"float", "double"}));
+}
+
+void add_model_input_options(CLI::App& app, ModelInput& o) {
+    app.add_option("--model", o.model, "a model file written by hyda train")->required();
+    app.add_option("--data", o.data, "a CSV file with the model's feature columns")->required();
+    app.add_option("--part", o.part, "all rows, or the train, validation or test part of the model's own training file (re-derived from its seed)")
+        ->check(CLI::IsMember({"all", "train", "validation", "test"}));
+    add_threads_option(app, o.threads);
+}
+
+void add_threads_option(CLI::App& app, int& threads) {
+    app.add_option("--threads", threads, "kernel threads")->check(CLI::PositiveNumber);
+}
+
+void add_training_options(CLI::App& app, TrainingSetup& o) {
+    app.add_option("--trunk", o.trunk, "hidden sizes of the shared trunk")->delimiter(',');
+    app.add_option("--activation", o.activation, "trunk activation")->check(CLI::IsMember({"relu", "leaky_relu", "gelu", "tanh"}));
+    app.add_option("--dropout", o.dropout, "dropout after each trunk activation")->check(CLI::Range(0.0, 0.99));
+    app.add_option("--batch", o.batch, "mini-batch size")->check(CLI::PositiveNumber);
+    app.add_option("--lr", o.lr, "learning rate")->check(CLI::NonNegativeNumber);
+    app.add_option("--optimizer", o.optimizer, "adam, sgd or adamw")->check(CLI::IsMember({"adam", "sgd", "adamw"}));
+    app.add_option("--weight-decay", o.weight_decay, "weight decay")->check(CLI::NonNegativeNumber);
+    app.add_option("--epochs", o.epochs, "at most this many epochs")->check(CLI::NonNegativeNumber);
+    app.add_option("--patience", o.patience, "stop after this many epochs without a better validation metric (0 = never)")
+        ->check(CLI::NonNegativeNumber);
+}
+
+std::string method_names() {
+    std::string known = "stl, ew";
+    for (const auto& n : mtl::strategy_names()) known += ", " + n;
+    return known;
+}
+
+std::string strategy_name(const std::string& method) {
+    if (method == "stl") return "single";
+    if (method == "ew") return "equal";
+    const std::vector<std::string> names = mtl::strategy_names();
+    if (std::find(names.begin(), names.end(), method) != names.end()) return method;
+    throw UsageError("unknown method '" + method + "' (known: " + method_names() + ")");
+}
+
+Method make_method_spec(const std::string& name, std::vector<std::string> options, int tasks) {
+    Method m{name, strategy_name(name), std::move(options)};
+    try {
+        mtl::make_strategy(m.strategy, tasks, 0, m.options);
+    } catch (const std::invalid_argument& e) {
+        throw UsageError("method '" + name + "': " + e.what());
+    }
+    return m;
+}
+
+Method parse_method(const std::string& text, int tasks) {
+    std::vector<std::string> parts;
+    for (std::size_t start = 0;;) {
+        const std::size_t end = std::min(text.find(':', start), text.size());
+        parts.push_back(text.substr(start, end - start));
+        if (end == text.size()) break;
+        start = end + 1;
+    }
+    Method m = make_method_spec(parts[0], {parts.begin() + 1, parts.end()}, tasks);
+    m.label = text;
+    return m;
+}
+
+std::unique_ptr<mtl::Strategy> make_strategy(const Method& m, const mtl::ModelSpec& spec) {
+    return mtl::make_strategy(m.strategy, int(spec.tasks.size()), spec.main_task, m.options);
+}
+
+void apply(const DataOptions& o) {
+    if (o.split.size() != 2 || !(o.split[0] > 0) || !(o.split[1] >= 0) || !(o.split[0] + o.split[1] <= 1))
+        throw UsageError("--split: need TRAIN,VALIDATION with TRAIN > 0, VALIDATION >= 0 and TRAIN + VALIDATION <= 1");
+    hyda::set_num_threads(o.threads);
+}
+
+mtl::DataSpec data_spec(const DataOptions& o) {
+    mtl::DataSpec spec;
+    try {
+        spec.targets.push_back(mtl::parse_target(o.main));
+        for (const auto& a : o.aux) spec.targets.push_back(mtl::parse_target(a));
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(std::string("--main/--aux: ") + e.what());
+    }
+    spec.drop = o.drop;
+    for (const auto& t : o.types) {
+        const auto eq = t.find('=');
+        const std::string type = eq == std::string::npos ? "" : t.substr(eq + 1);
+        if (eq == 0 || (type != "numeric" && type != "categorical"))
+            throw UsageError("--type " + t + ": expected COLUMN=numeric or COLUMN=categorical");
+        spec.types.emplace_back(t.substr(0, eq), type == "numeric" ? mtl::ColumnType::numeric : mtl::ColumnType::categorical);
+    }
+    return spec;
+}
+
+int task_count(const DataOptions& o) { return 1 + int(o.aux.size()); }
+
+mtl::ModelSpec model_spec(const TrainingSetup& o, const mtl::Preprocessor& pre) {
+    mtl::ModelSpec spec;
+    spec.inputs = pre.inputs();
+    spec.trunk = o.trunk;
+    spec.activation = o.activation == "leaky_relu" ? mtl::Activation::leaky_relu
+                      : o.activation == "gelu"     ? mtl::Activation::gelu
+                      : o.activation == "tanh"     ? mtl::Activation::tanh
+                                                   : mtl::Activation::relu;
+    spec.dropout = o.dropout;
+    spec.tasks = pre.tasks();
+    spec.main_task = 0;
+    try {
+        spec.validate();
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(std::string("model: ") + e.what());
+    }
+    return spec;
+}
+
+mtl::TrainOptions train_options(const TrainingSetup& o, std::uint64_t seed) {
+    mtl::TrainOptions t;
+    t.epochs = o.epochs;
+    t.batch_size = o.batch;
+    t.seed = seed;
+    t.optimizer = o.optimizer == "sgd" ? mtl::OptimizerKind::sgd : o.optimizer == "adamw" ? mtl::OptimizerKind::adamw : mtl::OptimizerKind::adam;
+    t.lr = o.lr;
+    t.weight_decay = o.weight_decay;
+    t.patience = o.patience;
+    t.restore_best = true;
+    try {
+        t.validate();
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(e.what());
+    }
+    return t;
+}
+
+void check(const TrainingSetup& o) {
+    train_options(o, 1);
+    if (o.trunk.empty() || std::any_of(o.trunk.begin(), o.trunk.end(), [](int w) { return w < 1; }))
+        throw UsageError("--trunk: need one or more positive layer sizes");
+}
+
+}  // namespace hyda::cli

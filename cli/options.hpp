@@ -1,0 +1,87 @@
+#pragma once
+// The options that several commands share, as plain structs: their registration on a
+// CLI11 command (each with its default shown in --help) and their translation into the
+// library's types. Values CLI11 cannot check alone (a method the library does not know,
+// split fractions) are checked here and throw UsageError.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "hyda/mtl/model.hpp"
+#include "hyda/mtl/preprocess.hpp"
+#include "hyda/mtl/strategy.hpp"
+#include "hyda/mtl/trainer.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace hyda::cli {
+
+// The data file, its tasks, the split, and how the run computes.
+struct DataOptions {
+    std::string data;
+    std::string main;
+    std::vector<std::string> aux, drop, types;
+    std::vector<double> split = {0.6, 0.2};  // train, validation; test = the rest
+    std::uint64_t seed = 1;  // split, initial weights, batch order, dropout
+    int threads = 1;
+    std::string precision = "float";
+};
+
+// The model's shape and how it is trained (the protocol by default).
+struct TrainingSetup {
+    std::vector<int> trunk = {64, 64};
+    std::string activation = "relu";
+    double dropout = 0;
+    int batch = 256;
+    double lr = 1e-3;
+    std::string optimizer = "adam";
+    double weight_decay = 0;
+    int epochs = 40;
+    int patience = 5;
+};
+
+// A weighting method: the name the user gave (a label in tables), the library's strategy
+// name, and its key=value options.
+struct Method {
+    std::string label;
+    std::string strategy;
+    std::vector<std::string> options;
+};
+
+// What the commands that use a saved model read: the model, a CSV file, which of its rows.
+struct ModelInput {
+    std::string model, data;
+    std::string part = "all";
+    int threads = 1;
+};
+
+void add_data_options(CLI::App& app, DataOptions& o);
+void add_model_input_options(CLI::App& app, ModelInput& o);
+void add_training_options(CLI::App& app, TrainingSetup& o);
+// --threads and --precision alone, for commands that read a model (inspect).
+void add_threads_option(CLI::App& app, int& threads);
+
+// "stl, ew, hydalearn, equal, ...": every name strategy_name() accepts.
+std::string method_names();
+// The library's strategy name for a method name: the short names stl (main task only,
+// "single") and ew (equal weights, "equal") or any of mtl::strategy_names().
+std::string strategy_name(const std::string& method);
+// A method as `name[:key=value[:key=value...]]` (compare's --methods), or a name and
+// separate options (train's --method and --method-opt). Checked by building it for
+// `tasks` tasks; throws UsageError naming the method.
+Method parse_method(const std::string& text, int tasks);
+Method make_method_spec(const std::string& name, std::vector<std::string> options, int tasks);
+std::unique_ptr<mtl::Strategy> make_strategy(const Method& m, const mtl::ModelSpec& spec);
+
+// Checks the data options (split fractions, threads) and sets the kernels' thread count.
+void apply(const DataOptions& o);
+mtl::DataSpec data_spec(const DataOptions& o);
+int task_count(const DataOptions& o);
+mtl::ModelSpec model_spec(const TrainingSetup& o, const mtl::Preprocessor& pre);
+mtl::TrainOptions train_options(const TrainingSetup& o, std::uint64_t seed);
+void check(const TrainingSetup& o);  // everything train_options() would reject
+
+}  // namespace hyda::cli

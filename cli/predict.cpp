@@ -1,0 +1,88 @@
+// hyda predict: a saved model's predictions for the rows of a CSV file, in the targets'
+// own units.
+#include <CLI/CLI.hpp>
+#include <charconv>
+#include <fstream>
+#include <memory>
+
+#include "commands.hpp"
+#include "data_setup.hpp"
+#include "exit_codes.hpp"
+#include "hyda/kernels/threads.hpp"
+#include "model_file.hpp"
+#include "precision.hpp"
+
+namespace hyda::cli {
+namespace {
+
+struct PredictCommand {
+    ModelInput input;
+    std::string out = "-";
+};
+
+void append_number(std::string& line, double v) {
+    char text[32];
+    line.append(text, std::to_chars(text, text + sizeof text, v).ptr);
+}
+
+// "row", then per task: binary "<task>" (the probability of the positive value),
+// multiclass "<task>=<level>" per class, regression "<task>".
+std::string header(const ModelFile& file) {
+    std::string line = "row";
+    for (const auto& t : file.preprocessor.targets) {
+        if (t.kind == mtl::TargetKind::multiclass) {
+            for (const auto& level : t.levels) line += ',', mtl::append_csv_field(line, t.column + "=" + level);
+        } else {
+            line += ',', mtl::append_csv_field(line, t.column);
+        }
+    }
+    return line + '\n';
+}
+
+void run_predict(const PredictCommand& c, Io& io) {
+    hyda::set_num_threads(c.input.threads);
+    const ModelFile file = load_model(c.input.model);
+    const mtl::Table table = mtl::read_table(c.input.data);
+    const std::vector<int> rows = part_rows(table, file.training, c.input.part);
+    const auto outputs = with_precision(file.precision, [&](auto tag) {
+        using T = decltype(tag);
+        const mtl::Model<T> model = model_of<T>(file, c.input.model);
+        return mtl::predict(model, file.preprocessor.transform<T>(table, rows, false));
+    });
+    std::ofstream file_out;
+    if (c.out != "-") {
+        file_out.open(c.out, std::ios::binary);
+        if (!file_out) throw UsageError("--out: cannot write " + c.out);
+    }
+    std::ostream& out = c.out == "-" ? io.out : file_out;
+    std::string line = header(file);
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        append_number(line, double(rows[i]));
+        for (std::size_t k = 0; k < outputs.size(); ++k) {
+            const auto& target = file.preprocessor.targets[k];
+            if (target.kind == mtl::TargetKind::multiclass) {
+                const std::size_t classes = target.levels.size();
+                for (std::size_t j = 0; j < classes; ++j) line += ',', append_number(line, outputs[k][i * classes + j]);
+            } else {
+                line += ',', append_number(line, file.preprocessor.to_target_units(int(k), outputs[k][i]));
+            }
+        }
+        line += '\n';
+        if (line.size() > (1 << 16)) out << line, line.clear();
+    }
+    out << line;
+    out.flush();
+    if (!out) throw std::runtime_error("predict: writing " + c.out + " failed");
+}
+
+}  // namespace
+
+Runner add_predict(CLI::App& app) {
+    auto c = std::make_shared<PredictCommand>();
+    CLI::App* sub = app.add_subcommand("predict", "write a saved model's predictions for the rows of a CSV file (target columns may be absent)");
+    add_model_input_options(*sub, c->input);
+    sub->add_option("--out", c->out, "the CSV file to write (- for stdout)");
+    return [c](Io& io) { run_predict(*c, io); };
+}
+
+}  // namespace hyda::cli

@@ -1,0 +1,26 @@
+#include "training_run.hpp"
+
+#include <chrono>
+
+namespace hyda::cli {
+
+template <class T>
+RunReport train_and_evaluate(mtl::Model<T>& model, const Encoded<T>& data, const RunSetup& run) {
+    mtl::TrainOptions options = train_options(run.setup, run.seed);
+    options.trace = run.trace;
+    options.on_epoch = run.on_epoch;
+    const auto strategy = make_strategy(run.method, model.spec());
+    mtl::Trainer<T> trainer(model, *strategy, options);
+    RunReport report;
+    const auto start = std::chrono::steady_clock::now();
+    report.result = trainer.fit(data.train, data.validation.rows > 0 ? &data.validation : nullptr);
+    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (data.validation.rows > 0) report.validation = mtl::evaluate(model, data.validation);
+    if (data.test.rows > 0) report.test = mtl::evaluate(model, data.test);
+    return report;
+}
+
+template RunReport train_and_evaluate(mtl::Model<float>&, const Encoded<float>&, const RunSetup&);
+template RunReport train_and_evaluate(mtl::Model<double>&, const Encoded<double>&, const RunSetup&);
+
+}  // namespace hyda::cli

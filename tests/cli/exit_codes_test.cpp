@@ -1,0 +1,68 @@
+// The exit codes: 0 success (and --help), 2 usage errors, 3 bad data with a message that
+// names the file and line.
+#include <catch2/catch.hpp>
+
+#include "cli_test_support.hpp"
+
+using namespace cli_test;
+using Catch::Contains;
+
+TEST_CASE("--help lists the commands, their options with defaults, and the exit codes", "[cli]") {
+    const Result top = run_hyda({"--help"});
+    CHECK(top.code == 0);
+    for (const char* word : {"train", "predict", "eval", "compare", "inspect", "Exit codes"}) CHECK_THAT(top.out, Contains(word));
+    const Result train = run_hyda({"train", "--help"});
+    CHECK(train.code == 0);
+    for (const char* word : {"--lr", "0.001", "--trunk", "--patience", "--method", "hydalearn", "--split", "--threads"}) CHECK_THAT(train.out, Contains(word));
+    CHECK(run_hyda({"compare", "--help"}).code == 0);
+}
+
+TEST_CASE("usage errors exit with 2", "[cli]") {
+    TempDir dir("usage");
+    write_file(dir / "data.csv", small_csv(100));
+    const auto train = [&](const std::vector<std::string>& extra) {
+        return run_hyda(std::vector<std::string>{"train"} + small_task_options(dir / "data.csv") + std::vector<std::string>{"--out", dir / "m.json", "--quiet"} + extra);
+    };
+    CHECK(run_hyda({}).code == 2);  // no command
+    CHECK(run_hyda({"frobnicate"}).code == 2);
+    CHECK(train({"--no-such-option"}).code == 2);
+    CHECK(train({"--activation", "sigmoidal"}).code == 2);
+    CHECK(train({"--batch", "0"}).code == 2);
+    const Result method = train({"--method", "nosuch"});
+    CHECK(method.code == 2);
+    CHECK_THAT(method.err, Contains("unknown method 'nosuch'") && Contains("hydalearn"));
+    const Result option = train({"--method-opt", "gain=sideways"});
+    CHECK(option.code == 2);
+    CHECK_THAT(option.err, Contains("gain"));
+    CHECK(train({"--split", "0.9,0.5"}).code == 2);
+    CHECK(train({"--type", "x1=text"}).code == 2);
+    CHECK(run_hyda({"compare", "--data", dir / "data.csv", "--main", "label=yes", "--methods", "ew,ew"}).code == 2);
+    CHECK_FALSE(std::filesystem::exists(dir / "m.json"));  // no run got as far as saving
+}
+
+TEST_CASE("bad data exits with 3 and names the file, line and column", "[cli]") {
+    TempDir dir("bad_data");
+    std::string text = small_csv(50);
+    // A ragged record on line 5 (the header is line 1).
+    std::size_t at = 0;
+    for (int line = 1; line < 5; ++line) at = text.find('\n', at) + 1;
+    text.insert(text.find('\n', at), ",extra");
+    write_file(dir / "ragged.csv", text);
+    const Result ragged = run_hyda({"train", "--data", dir / "ragged.csv", "--main", "label=yes", "--out", dir / "m.json", "--quiet"});
+    CHECK(ragged.code == 3);
+    CHECK_THAT(ragged.err, Contains("ragged.csv:5"));
+
+    write_file(dir / "data.csv", small_csv(50));
+    const Result column = run_hyda({"train", "--data", dir / "data.csv", "--main", "nosuch=1", "--out", dir / "m.json", "--quiet"});
+    CHECK(column.code == 3);
+    CHECK_THAT(column.err, Contains("data.csv") && Contains("nosuch"));
+
+    const Result missing = run_hyda({"train", "--data", dir / "absent.csv", "--main", "label=yes", "--out", dir / "m.json", "--quiet"});
+    CHECK(missing.code == 3);
+    CHECK_THAT(missing.err, Contains("absent.csv"));
+
+    write_file(dir / "corrupt.json", "{\"format\": \"hyda-model\", \"version\": 1, \"precision\": \"float\"}");
+    const Result model = run_hyda({"eval", "--model", dir / "corrupt.json", "--data", dir / "data.csv"});
+    CHECK(model.code == 3);
+    CHECK_THAT(model.err, Contains("corrupt.json") && Contains("model"));
+}
