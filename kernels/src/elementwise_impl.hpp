@@ -191,10 +191,15 @@ struct Elementwise {
             std::size_t j = 0;
             for (; j + W <= cols; j += W) acc = acc + vexp(L::load(a + j) - vm);
             if (j < cols) {
-                alignas(64) T tail[W];
-                std::fill(tail, tail + W, -std::numeric_limits<T>::infinity());
+                // Padding lanes hold m (exp(0) = 1) and are multiplied by 0: they add exactly
+                // nothing, as exp(-inf) would, without -inf reaching exp, whose conversion
+                // of x / log 2 to an integer is undefined for -inf (UBSan's float-cast-overflow).
+                alignas(64) T tail[W], keep[W];
+                std::fill(tail, tail + W, m);
+                std::fill(keep, keep + W, T(0));
                 std::copy(a + j, a + cols, tail);
-                acc = acc + vexp(L::load(tail) - vm);
+                std::fill(keep, keep + (cols - j), T(1));
+                acc = acc + vexp(L::load(tail) - vm) * L::load(keep);
             }
             out[r] = m + std::log(L::reduce_add(acc));
         }
