@@ -124,7 +124,7 @@ void from_json(const nlohmann::json& j, DataOptions& o) {
 void to_json(nlohmann::json& j, const TrainingSetup& o) {
     j = {{"trunk", o.trunk},         {"activation", o.activation},     {"dropout", o.dropout}, {"batch", o.batch},
          {"lr", o.lr},               {"optimizer", o.optimizer},       {"weight_decay", o.weight_decay},
-         {"epochs", o.epochs},       {"patience", o.patience}};
+         {"epochs", o.epochs},       {"patience", o.patience},         {"order_by", o.order_by}, {"batch_groups", o.batch_groups}};
 }
 void from_json(const nlohmann::json& j, TrainingSetup& o) {
     j.at("trunk").get_to(o.trunk);
@@ -136,6 +136,9 @@ void from_json(const nlohmann::json& j, TrainingSetup& o) {
     j.at("weight_decay").get_to(o.weight_decay);
     j.at("epochs").get_to(o.epochs);
     j.at("patience").get_to(o.patience);
+    // For the record only (predict and eval do not batch); absent in older files.
+    o.order_by = j.value("order_by", "");
+    o.batch_groups = j.value("batch_groups", "");
 }
 
 void to_json(nlohmann::json& j, const Method& m) { j = {{"label", m.label}, {"strategy", m.strategy}, {"options", m.options}}; }

@@ -30,7 +30,7 @@ TEST_CASE("compare: 2 methods x 2 seeds give results.csv with 4 rows, results.md
     CHECK(method.text(3) == "hydalearn");
     for (const double auc : results.columns[2].numbers) CHECK((auc > 0.5 && auc <= 1));
     const std::string md = read_file(dir / "out/results.md");
-    CHECK_THAT(md, Catch::Contains("hyda compare --data") && Catch::Contains("CPU:") && Catch::Contains("| hydalearn |"));
+    CHECK_THAT(md, Catch::Contains("hyda compare --data") && Catch::Contains("CPU:") && Catch::Contains(" path, ") && Catch::Contains("| hydalearn |"));
     for (const char* plot : {"test_roc_auc", "validation", "weights_per_epoch_hydalearn", "weights_per_step_hydalearn"}) {
         CHECK(std::filesystem::exists(dir / (std::string("out/") + plot + ".gp")));
         CHECK(std::filesystem::exists(dir / (std::string("out/") + plot + ".dat")));
@@ -52,7 +52,7 @@ TEST_CASE("compare: runs of one seed share the split, initial weights and batch 
     setup.epochs = 2;
     const std::vector<cli::Method> methods = {cli::parse_method("stl", 3), cli::parse_method("ew", 3)};
     std::ostringstream progress;
-    const cli::CompareRuns runs = cli::run_compare({table, data, setup, methods, {1, 2}, 2, 2}, progress);
+    const cli::CompareRuns runs = cli::run_compare({table, data, setup, methods, {1, 2}, 2, 2}, &progress);
     REQUIRE(runs.runs.size() == 4);
     // The losses of every task on the first step, before any update: the initial weights
     // and the first batch alone decide them.
