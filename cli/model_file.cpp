@@ -1,11 +1,10 @@
 #include "model_file.hpp"
 
-#include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 #include <utility>
 
+#include "atomic_file.hpp"
 #include "hyda/mtl/data_error.hpp"
 
 namespace hyda::mtl {
@@ -210,23 +209,7 @@ template mtl::Model<double> model_of(const ModelFile&, const std::string&);
 void save_model(const std::string& path, const ModelFile& file) {
     const nlohmann::json j = {{"format", "hyda-model"}, {"version", 1},           {"precision", file.precision}, {"model", file.spec},
                               {"preprocessor", file.preprocessor}, {"parameters", file.parameters}, {"training", file.training}};
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out << j.dump(1) << '\n';
-        out.flush();
-        if (!out) {
-            out.close();
-            std::remove(tmp.c_str());
-            throw std::runtime_error(path + ": cannot write the model (" + tmp + ")");
-        }
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) {
-        std::remove(tmp.c_str());
-        throw std::runtime_error(path + ": cannot save the model: " + ec.message());
-    }
+    write_atomically(path, "model", [&](std::ostream& out) { out << j.dump(1) << '\n'; });
 }
 
 ModelFile load_model(const std::string& path) {
