@@ -24,5 +24,6 @@ Runner add_predict(CLI::App& app);
 Runner add_eval(CLI::App& app);
 Runner add_compare(CLI::App& app);
 Runner add_inspect(CLI::App& app);
+Runner add_synth(CLI::App& app);
 
 }  // namespace hyda::cli

@@ -12,6 +12,7 @@
 #include "compare_runs.hpp"
 #include "compare_summary.hpp"
 #include "exit_codes.hpp"
+#include "machine.hpp"
 
 namespace hyda::cli {
 namespace {
@@ -23,6 +24,7 @@ struct CompareCommand {
     int seeds = 5;
     std::string out;
     int jobs = int(std::max(1u, std::thread::hardware_concurrency()));
+    bool quiet = false;
 };
 
 // CLI11 splits --methods at every comma; a piece that starts like a number continues the
@@ -37,20 +39,10 @@ std::vector<std::string> join_continuations(const std::vector<std::string>& piec
     return out;
 }
 
-std::string cpu_model() {
-    std::ifstream in("/proc/cpuinfo");
-    for (std::string line; std::getline(in, line);) {
-        if (line.rfind("model name", 0) != 0) continue;
-        const auto colon = line.find(':');
-        if (colon != std::string::npos) return line.substr(line.find_first_not_of(' ', colon + 1));
-    }
-    return "unknown CPU";
-}
-
 void write_markdown(const std::filesystem::path& file, const CompareSummary& s, const std::vector<std::string>& plots, const Io& io, int jobs) {
     std::ofstream out(file, std::ios::binary);
     out << "# hyda compare\n\n```\n" << io.command_line << "\n```\n\n"
-        << "CPU: " << cpu_model() << " (" << std::thread::hardware_concurrency() << " hardware threads; " << jobs << " runs in parallel).\n\n"
+        << "CPU: " << cpu_description() << "; " << jobs << " runs in parallel.\n\n"
         << summary_markdown(s) << "\nPaired differences and tests are per seed (same split, initial weights and batch order); "
         << "p-values are two-sided (paired t-test; Wilcoxon signed-rank, exact up to 50 seeds).\n\n## Plots\n\n";
     for (const auto& p : plots) out << "![" << p << "](" << p << ")\n";
@@ -77,7 +69,7 @@ void run_compare_command(const CompareCommand& c, Io& io) {
     CompareSetup setup{table, c.data, c.setup, methods, {}, c.jobs, c.out.empty() ? 0u : 1u};
     for (int i = 0; i < c.seeds; ++i) setup.seeds.push_back(c.data.seed + std::uint64_t(i));
 
-    const CompareRuns runs = run_compare(setup, io.err);
+    const CompareRuns runs = run_compare(setup, c.quiet ? nullptr : &io.err);
     const CompareSummary summary = summarize(setup, runs);
     io.out << summary_text(summary);
     if (c.out.empty()) return;
@@ -85,7 +77,7 @@ void run_compare_command(const CompareCommand& c, Io& io) {
     write_results_csv(dir / "results.csv", setup, runs, summary);
     const std::vector<std::string> plots = write_compare_plots(dir, setup, runs, summary, io.err);
     write_markdown(dir / "results.md", summary, plots, io, c.jobs);
-    io.err << "compare: wrote " << (dir / "results.csv").string() << ", " << (dir / "results.md").string() << " and " << plots.size() << " plots\n";
+    if (!c.quiet) io.err << "compare: wrote " << (dir / "results.csv").string() << ", " << (dir / "results.md").string() << " and " << plots.size() << " plots\n";
 }
 
 }  // namespace
@@ -99,6 +91,7 @@ Runner add_compare(CLI::App& app) {
     sub->add_option("--seeds", c->seeds, "number of seeds, from --seed on")->check(CLI::PositiveNumber);
     sub->add_option("--out", c->out, "a folder for results.csv, results.md and the plots");
     sub->add_option("--jobs", c->jobs, "runs in parallel (each on --threads kernel threads)")->check(CLI::PositiveNumber);
+    sub->add_flag("--quiet", c->quiet, "no progress on stderr");
     return [c](Io& io) { run_compare_command(*c, io); };
 }
 

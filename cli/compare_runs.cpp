@@ -23,14 +23,14 @@ struct SeedData {
 };
 
 template <class T>
-CompareRuns run_all(const CompareSetup& c, std::ostream& progress) {
+CompareRuns run_all(const CompareSetup& c, std::ostream* progress) {
     std::vector<SeedData<T>> seeds;
     const mtl::DataSpec spec = data_spec(c.data);
     for (const std::uint64_t seed : c.seeds) {
         const Parts parts = split_rows(c.table, c.data, seed);
         mtl::Preprocessor pre = mtl::Preprocessor::fit(c.table, spec, parts[0]);
         mtl::ModelSpec model = model_spec(c.setup, pre);
-        Encoded<T> data = encode<T>(pre, c.table, parts);
+        Encoded<T> data = encode<T>(pre, c.table, parts, c.setup);
         seeds.push_back({std::move(pre), std::move(model), std::move(data)});
     }
     CompareRuns out;
@@ -59,11 +59,12 @@ CompareRuns run_all(const CompareSetup& c, std::ostream& progress) {
                 r.trace = trace.str();
                 std::lock_guard lock(mutex);
                 ++done;
+                if (!progress) continue;
                 const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-                progress << "compare: " << done << "/" << total << " runs (" << method.label << " seed " << c.seeds[r.seed] << ": "
+                *progress << "compare: " << done << "/" << total << " runs (" << method.label << " seed " << c.seeds[r.seed] << ": "
                          << r.report.epochs() << " epochs, " << duration_text(r.report.seconds) << ")";
-                if (done < total) progress << ", about " << duration_text(elapsed / double(done) * double(total - done)) << " left";
-                progress << std::endl;
+                if (done < total) *progress << ", about " << duration_text(elapsed / double(done) * double(total - done)) << " left";
+                *progress << std::endl;
             } catch (...) {
                 std::lock_guard lock(mutex);
                 if (!failed.exchange(true)) error = std::current_exception();
@@ -81,7 +82,7 @@ CompareRuns run_all(const CompareSetup& c, std::ostream& progress) {
 
 }  // namespace
 
-CompareRuns run_compare(const CompareSetup& c, std::ostream& progress) {
+CompareRuns run_compare(const CompareSetup& c, std::ostream* progress) {
     return with_precision(c.data.precision, [&](auto tag) { return run_all<decltype(tag)>(c, progress); });
 }
 

@@ -39,8 +39,8 @@ struct CompareRuns {
     std::vector<RunRecord> runs;       // method-major: runs[m * seeds + s]
 };
 
-// Prints one line of progress on `progress` per finished run. Rethrows the first run's
-// failure after the others have stopped.
-CompareRuns run_compare(const CompareSetup& c, std::ostream& progress);
+// Prints one line of progress on `progress` (unless null) per finished run. Rethrows the
+// first run's failure after the others have stopped.
+CompareRuns run_compare(const CompareSetup& c, std::ostream* progress);
 
 }  // namespace hyda::cli

@@ -1,8 +1,12 @@
 #include "data_setup.hpp"
 
+#include <cmath>
+#include <limits>
+#include <map>
 #include <numeric>
 
 #include "exit_codes.hpp"
+#include "hyda/mtl/data_error.hpp"
 #include "model_file.hpp"
 
 namespace hyda::cli {
@@ -11,13 +15,64 @@ Parts split_rows(const mtl::Table& table, const DataOptions& o, std::uint64_t se
     return mtl::stratified_split(table, data_spec(o).targets[0], o.split[0], o.split[1], seed);
 }
 
-template <class T>
-Encoded<T> encode(const mtl::Preprocessor& pre, const mtl::Table& table, const Parts& parts) {
-    return {pre.transform<T>(table, parts[0]), pre.transform<T>(table, parts[1]), pre.transform<T>(table, parts[2])};
+namespace {
+
+// A field of the --order-by or --batch-groups column that cannot be used.
+mtl::DataError bad_field(const mtl::Table& table, const mtl::Column& c, int row, const std::string& option, const std::string& need) {
+    const std::string text = c.is_missing(std::size_t(row)) ? "a missing value" : "\"" + c.text(std::size_t(row)) + "\"";
+    return mtl::DataError(table.source, table.lines[std::size_t(row)], c.name, option + " needs " + need + ", got " + text);
 }
 
-template Encoded<float> encode(const mtl::Preprocessor&, const mtl::Table&, const Parts&);
-template Encoded<double> encode(const mtl::Preprocessor&, const mtl::Table&, const Parts&);
+}  // namespace
+
+std::vector<double> order_keys(const mtl::Table& table, const std::string& column, std::span<const int> rows) {
+    const mtl::Column& c = table.columns[std::size_t(table.column(column))];
+    std::vector<double> keys;
+    keys.reserve(rows.size());
+    for (const int r : rows) {
+        if (!c.is_number(std::size_t(r))) throw bad_field(table, c, r, "--order-by", "a number in every row");
+        keys.push_back(c.numbers[std::size_t(r)]);
+    }
+    return keys;
+}
+
+std::vector<int> batch_groups(const mtl::Table& table, const std::string& column, std::span<const int> rows) {
+    const mtl::Column& c = table.columns[std::size_t(table.column(column))];
+    for (const int r : rows)
+        if (c.is_missing(std::size_t(r))) throw bad_field(table, c, r, "--batch-groups", "a group in every row");
+    std::vector<int> groups;
+    groups.reserve(rows.size());
+    if (c.all_numbers()) {
+        for (const int r : rows) {
+            const double v = c.numbers[std::size_t(r)];
+            if (v != std::trunc(v) || v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max())
+                throw bad_field(table, c, r, "--batch-groups", "integers (or text)");
+            groups.push_back(int(v));
+        }
+        return groups;
+    }
+    std::map<std::string, int> rank;  // every distinct text of the column, sorted
+    for (std::size_t r = 0; r < std::size_t(table.rows()); ++r)
+        if (!c.is_missing(r)) rank.emplace(c.text(r), 0);
+    int next = 0;
+    for (auto& [text, id] : rank) id = next++;
+    for (const int r : rows) groups.push_back(rank.at(c.text(std::size_t(r))));
+    return groups;
+}
+
+template <class T>
+Encoded<T> encode(const mtl::Preprocessor& pre, const mtl::Table& table, const Parts& parts, const TrainingSetup& setup) {
+    Encoded<T> out{pre.transform<T>(table, parts[0]), pre.transform<T>(table, parts[1]), pre.transform<T>(table, parts[2])};
+    mtl::Dataset<T>* sets[] = {&out.train, &out.validation, &out.test};
+    for (std::size_t p = 0; p < 3; ++p) {
+        if (!setup.order_by.empty()) sets[p]->order_key = order_keys(table, setup.order_by, parts[p]);
+        if (!setup.batch_groups.empty()) sets[p]->group = batch_groups(table, setup.batch_groups, parts[p]);
+    }
+    return out;
+}
+
+template Encoded<float> encode(const mtl::Preprocessor&, const mtl::Table&, const Parts&, const TrainingSetup&);
+template Encoded<double> encode(const mtl::Preprocessor&, const mtl::Table&, const Parts&, const TrainingSetup&);
 
 std::vector<int> part_rows(const mtl::Table& table, const TrainingRecord& record, const std::string& part) {
     if (part == "all") {

@@ -2,6 +2,7 @@
 // From a CSV file to the train, validation and test datasets of a run, and back to the
 // same rows from a saved model's training record.
 #include <array>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -25,8 +26,19 @@ template <class T>
 struct Encoded {
     mtl::Dataset<T> train, validation, test;
 };
+// The parts encoded by `pre`, each with the per-row metadata the setup's batching needs
+// (order keys from --order-by, groups from --batch-groups).
 template <class T>
-Encoded<T> encode(const mtl::Preprocessor& pre, const mtl::Table& table, const Parts& parts);
+Encoded<T> encode(const mtl::Preprocessor& pre, const mtl::Table& table, const Parts& parts, const TrainingSetup& setup);
+
+// The values of column `column` in `rows`, as Dataset::order_key: every field must be a
+// finite number, else DataError naming the file, line and column.
+std::vector<double> order_keys(const mtl::Table& table, const std::string& column, std::span<const int> rows);
+// The values of column `column` in `rows`, as Dataset::group: integers if every field of
+// the column is a number (each must be an integer in int's range), else every field's
+// text numbered by its rank among the column's distinct texts (so the same text is the
+// same group in every part). A missing field is a DataError naming file, line and column.
+std::vector<int> batch_groups(const mtl::Table& table, const std::string& column, std::span<const int> rows);
 
 // The rows of `part` ("all", "train", "validation" or "test") of a table: a named part is
 // the split the model was trained with, re-derived from its record, and needs the same

@@ -1,11 +1,10 @@
 #include "model_file.hpp"
 
-#include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 #include <utility>
 
+#include "atomic_file.hpp"
 #include "hyda/mtl/data_error.hpp"
 
 namespace hyda::mtl {
@@ -124,7 +123,7 @@ void from_json(const nlohmann::json& j, DataOptions& o) {
 void to_json(nlohmann::json& j, const TrainingSetup& o) {
     j = {{"trunk", o.trunk},         {"activation", o.activation},     {"dropout", o.dropout}, {"batch", o.batch},
          {"lr", o.lr},               {"optimizer", o.optimizer},       {"weight_decay", o.weight_decay},
-         {"epochs", o.epochs},       {"patience", o.patience}};
+         {"epochs", o.epochs},       {"patience", o.patience},         {"order_by", o.order_by}, {"batch_groups", o.batch_groups}};
 }
 void from_json(const nlohmann::json& j, TrainingSetup& o) {
     j.at("trunk").get_to(o.trunk);
@@ -136,6 +135,9 @@ void from_json(const nlohmann::json& j, TrainingSetup& o) {
     j.at("weight_decay").get_to(o.weight_decay);
     j.at("epochs").get_to(o.epochs);
     j.at("patience").get_to(o.patience);
+    // For the record only (predict and eval do not batch); absent in older files.
+    o.order_by = j.value("order_by", "");
+    o.batch_groups = j.value("batch_groups", "");
 }
 
 void to_json(nlohmann::json& j, const Method& m) { j = {{"label", m.label}, {"strategy", m.strategy}, {"options", m.options}}; }
@@ -207,23 +209,7 @@ template mtl::Model<double> model_of(const ModelFile&, const std::string&);
 void save_model(const std::string& path, const ModelFile& file) {
     const nlohmann::json j = {{"format", "hyda-model"}, {"version", 1},           {"precision", file.precision}, {"model", file.spec},
                               {"preprocessor", file.preprocessor}, {"parameters", file.parameters}, {"training", file.training}};
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out << j.dump(1) << '\n';
-        out.flush();
-        if (!out) {
-            out.close();
-            std::remove(tmp.c_str());
-            throw std::runtime_error(path + ": cannot write the model (" + tmp + ")");
-        }
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) {
-        std::remove(tmp.c_str());
-        throw std::runtime_error(path + ": cannot save the model: " + ec.message());
-    }
+    write_atomically(path, "model", [&](std::ostream& out) { out << j.dump(1) << '\n'; });
 }
 
 ModelFile load_model(const std::string& path) {

@@ -45,6 +45,8 @@ void add_training_options(CLI::App& app, TrainingSetup& o) {
     app.add_option("--epochs", o.epochs, "at most this many epochs")->check(CLI::NonNegativeNumber);
     app.add_option("--patience", o.patience, "stop after this many epochs without a better validation metric (0 = never)")
         ->check(CLI::NonNegativeNumber);
+    app.add_option("--order-by", o.order_by, "visit the rows in increasing value of this column each epoch (a curriculum, e.g. phase)");
+    app.add_option("--batch-groups", o.batch_groups, "draw each batch from one group of this column alone (integers or text)");
 }
 
 std::string method_names() {
@@ -144,6 +146,8 @@ mtl::TrainOptions train_options(const TrainingSetup& o, std::uint64_t seed) {
     t.weight_decay = o.weight_decay;
     t.patience = o.patience;
     t.restore_best = true;
+    if (!o.order_by.empty() && !o.batch_groups.empty()) throw UsageError("--order-by and --batch-groups: give at most one");
+    t.batching = !o.order_by.empty() ? mtl::Batching::ordered : !o.batch_groups.empty() ? mtl::Batching::grouped : mtl::Batching::shuffle;
     try {
         t.validate();
     } catch (const std::invalid_argument& e) {

@@ -41,6 +41,10 @@ struct TrainingSetup {
     double weight_decay = 0;
     int epochs = 40;
     int patience = 5;
+    // The batch composition (at most one of the two; neither: shuffled batches). Columns of
+    // the data file, read whether or not they are also features.
+    std::string order_by;      // each epoch visits the rows in increasing value of this column
+    std::string batch_groups;  // each batch from one group (a value of this column) alone
 };
 
 // A weighting method: the name the user gave (a label in tables), the library's strategy
@@ -81,7 +85,7 @@ void apply(const DataOptions& o);
 mtl::DataSpec data_spec(const DataOptions& o);
 int task_count(const DataOptions& o);
 mtl::ModelSpec model_spec(const TrainingSetup& o, const mtl::Preprocessor& pre);
-mtl::TrainOptions train_options(const TrainingSetup& o, std::uint64_t seed);
+mtl::TrainOptions train_options(const TrainingSetup& o, std::uint64_t seed);  // batching from order_by / batch_groups
 void check(const TrainingSetup& o);  // everything train_options() would reject
 
 }  // namespace hyda::cli

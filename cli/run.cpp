@@ -12,13 +12,13 @@ namespace hyda::cli {
 int run(std::vector<std::string> args, std::ostream& out, std::ostream& err) {
     CLI::App app("hyda: multi-task learning with auxiliary tasks on the CPU.\n"
                  "Train a model on a CSV file, predict and evaluate with it, compare weighting methods over seeds,\n"
-                 "or look inside one training step. `hyda COMMAND --help` lists a command's options.",
+                 "look inside one training step, or write synthetic data. `hyda COMMAND --help` lists a command's options.",
                  "hyda");
     app.footer("Exit codes: 0 success, 1 internal failure, 2 usage error (bad option or value), 3 bad data (the message names\n"
                "the file, line and column). Documentation: docs/cli.md.");
     app.require_subcommand(1);
     app.option_defaults()->always_capture_default();
-    const std::vector<Runner> runners = {add_train(app), add_predict(app), add_eval(app), add_compare(app), add_inspect(app)};
+    const std::vector<Runner> runners = {add_train(app), add_predict(app), add_eval(app), add_compare(app), add_inspect(app), add_synth(app)};
     const std::vector<CLI::App*> commands = app.get_subcommands([](CLI::App*) { return true; });
     for (CLI::App* c : commands) c->footer("Exit codes: 0 success, 1 internal failure, 2 usage error, 3 bad data.");
 

@@ -80,7 +80,7 @@ void run_train(const TrainCommand& c, Io& io) {
     file.spec = model_spec(c.setup, file.preprocessor);
     const RunReport r = with_precision(c.data.precision, [&](auto tag) {
         using T = decltype(tag);
-        const Encoded<T> data = encode<T>(file.preprocessor, table, parts);
+        const Encoded<T> data = encode<T>(file.preprocessor, table, parts, c.setup);
         mtl::Model<T> model(file.spec, c.data.seed);
         std::vector<std::string> names;
         for (const auto& t : file.spec.tasks) names.push_back(t.name);

@@ -30,7 +30,7 @@ TEST_CASE("compare: 2 methods x 2 seeds give results.csv with 4 rows, results.md
     CHECK(method.text(3) == "hydalearn");
     for (const double auc : results.columns[2].numbers) CHECK((auc > 0.5 && auc <= 1));
     const std::string md = read_file(dir / "out/results.md");
-    CHECK_THAT(md, Catch::Contains("hyda compare --data") && Catch::Contains("CPU:") && Catch::Contains("| hydalearn |"));
+    CHECK_THAT(md, Catch::Contains("hyda compare --data") && Catch::Contains("CPU:") && Catch::Contains(" path, ") && Catch::Contains("| hydalearn |"));
     for (const char* plot : {"test_roc_auc", "validation", "weights_per_epoch_hydalearn", "weights_per_step_hydalearn"}) {
         CHECK(std::filesystem::exists(dir / (std::string("out/") + plot + ".gp")));
         CHECK(std::filesystem::exists(dir / (std::string("out/") + plot + ".dat")));
@@ -52,7 +52,7 @@ TEST_CASE("compare: runs of one seed share the split, initial weights and batch 
     setup.epochs = 2;
     const std::vector<cli::Method> methods = {cli::parse_method("stl", 3), cli::parse_method("ew", 3)};
     std::ostringstream progress;
-    const cli::CompareRuns runs = cli::run_compare({table, data, setup, methods, {1, 2}, 2, 2}, progress);
+    const cli::CompareRuns runs = cli::run_compare({table, data, setup, methods, {1, 2}, 2, 2}, &progress);
     REQUIRE(runs.runs.size() == 4);
     // The losses of every task on the first step, before any update: the initial weights
     // and the first batch alone decide them.
@@ -69,4 +69,31 @@ TEST_CASE("compare: runs of one seed share the split, initial weights and batch 
     CHECK(first_losses(0) != first_losses(1));  // the seed matters
     // ...and then the methods part ways.
     CHECK(runs.runs[0].report.result.epochs.back().train_loss != runs.runs[2].report.result.epochs.back().train_loss);
+}
+
+TEST_CASE("compare: a CSV given only its column names, with missing labels in an auxiliary task", "[cli]") {
+    TempDir dir("compare_missing_aux");
+    // Features f1, f2 and a category; a 0/1 main task "target" and a numeric auxiliary
+    // "level", empty in about 30% of the rows. No kinds on the command line: the data
+    // decides them (binary, regression).
+    ad::Rng rng(3);
+    std::ostringstream csv;
+    csv.precision(6);
+    csv << "f1,f2,kind,target,level\n";
+    const char* kinds[] = {"p", "q"};
+    int missing = 0;
+    for (int i = 0; i < 400; ++i) {
+        const double f1 = rng.normal(), f2 = rng.normal();
+        csv << f1 << ',' << f2 << ',' << kinds[rng.below(2)] << ',' << (f1 - f2 + 0.7 * rng.normal() > 0 ? 1 : 0) << ',';
+        if (rng.uniform() < 0.3) ++missing;
+        else csv << 10 + 3 * f1 + rng.normal();
+        csv << '\n';
+    }
+    CHECK((missing > 90 && missing < 150));
+    write_file(dir / "data.csv", csv.str());
+    const Result r = run_hyda({"compare", "--data", dir / "data.csv", "--main", "target", "--aux", "level", "--methods", "ew,hydalearn", "--seeds", "2",
+                               "--trunk", "8", "--epochs", "4", "--batch", "32", "--out", dir / "out", "--quiet"});
+    INFO(r.err);
+    REQUIRE(r.code == 0);
+    CHECK(mtl::read_table(dir / "out/results.csv").rows() == 4);
 }

@@ -14,15 +14,17 @@ using namespace cli_test;
 
 namespace {
 
-// The labels of `label=yes` for `rows` of the file, and predict's column `label` for them.
-void check_roc_auc_from_predictions(const std::string& data, const std::string& predictions, double reported) {
+// The labels of the binary task `column=positive` for the rows predict wrote, and
+// predict's column for that task: their ROC AUC is the reported one.
+void check_roc_auc_from_predictions(const std::string& data, const std::string& predictions, const std::string& column, const std::string& positive,
+                                    double reported) {
     const hyda::mtl::Table table = hyda::mtl::read_table(data);
     const hyda::mtl::Table pred = hyda::mtl::read_table(predictions);
     const auto& row = pred.columns[std::size_t(pred.column("row"))].numbers;
-    const auto& score = pred.columns[std::size_t(pred.column("label"))].numbers;
-    const auto& label = table.columns[std::size_t(table.column("label"))];
+    const auto& score = pred.columns[std::size_t(pred.column(column))].numbers;
+    const auto& label = table.columns[std::size_t(table.column(column))];
     std::vector<double> y;
-    for (const double r : row) y.push_back(label.text(std::size_t(r)) == "yes" ? 1 : 0);
+    for (const double r : row) y.push_back(label.text(std::size_t(r)) == positive ? 1 : 0);
     CHECK(hyda::mtl::roc_auc(score, y) == reported);
 }
 
@@ -48,7 +50,7 @@ void train_predict_eval(const std::string& precision) {
     for (const auto& c : pred.columns) names.push_back(c.name);
     CHECK(names == std::vector<std::string>{"row", "label", "score", "grade=A", "grade=B", "grade=C"});
     CHECK(pred.rows() == 120);  // 20% of 600
-    check_roc_auc_from_predictions(dir / "data.csv", dir / "pred.csv", report["test"]["roc_auc"].get<double>());
+    check_roc_auc_from_predictions(dir / "data.csv", dir / "pred.csv", "label", "yes", report["test"]["roc_auc"].get<double>());
 
     const Result eval = run_hyda({"eval", "--model", dir / "model.json", "--data", dir / "data.csv", "--part", "test", "--json"});
     INFO(eval.err);
@@ -88,4 +90,28 @@ TEST_CASE("predict on a file without the target columns, all rows, in target uni
     const Result part = run_hyda({"predict", "--model", dir / "m.json", "--data", dir / "new.csv", "--part", "test"});
     CHECK(part.code == 2);
     CHECK_THAT(part.err, Catch::Contains("the model was trained on"));
+}
+
+TEST_CASE("rotterdam: train, predict and eval on the shipped file reproduce the test metrics", "[cli]") {
+    TempDir dir("rotterdam");
+    const std::string data = std::string(HYDA_EXAMPLE_DATA) + "/rotterdam.csv";
+    const Result train = run_hyda({"train", "--data", data, "--main", "death=1", "--aux", "recur", "--aux", "rtime:logregression", "--drop", "pid,dtime",
+                                   "--epochs", "3", "--out", dir / "model.json", "--report-json", dir / "report.json", "--quiet"});
+    INFO(train.err);
+    REQUIRE(train.code == 0);
+    const nlohmann::json report = nlohmann::json::parse(read_file(dir / "report.json"));
+    CHECK(report["task_names"] == nlohmann::json({"death", "recur", "rtime"}));
+    CHECK(report["tasks"]["recur"]["kind"] == "binary");
+    CHECK(report["tasks"]["rtime"]["kind"] == "regression");
+    CHECK(report["test"]["roc_auc"].get<double>() > 0.6);  // age, nodes and size predict death
+
+    const Result predict = run_hyda({"predict", "--model", dir / "model.json", "--data", data, "--part", "test", "--out", dir / "pred.csv"});
+    INFO(predict.err);
+    REQUIRE(predict.code == 0);
+    check_roc_auc_from_predictions(data, dir / "pred.csv", "death", "1", report["test"]["roc_auc"].get<double>());
+    const Result eval = run_hyda({"eval", "--model", dir / "model.json", "--data", data, "--part", "test", "--json"});
+    INFO(eval.err);
+    REQUIRE(eval.code == 0);
+    const nlohmann::json metrics = nlohmann::json::parse(eval.out);
+    for (const std::string task : {"death", "recur", "rtime"}) CHECK(metrics["tasks"][task] == report["tasks"][task]["test"]);
 }

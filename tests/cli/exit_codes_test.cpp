@@ -10,11 +10,13 @@ using Catch::Contains;
 TEST_CASE("--help lists the commands, their options with defaults, and the exit codes", "[cli]") {
     const Result top = run_hyda({"--help"});
     CHECK(top.code == 0);
-    for (const char* word : {"train", "predict", "eval", "compare", "inspect", "Exit codes"}) CHECK_THAT(top.out, Contains(word));
+    for (const char* word : {"train", "predict", "eval", "compare", "inspect", "synth", "Exit codes"}) CHECK_THAT(top.out, Contains(word));
     const Result train = run_hyda({"train", "--help"});
     CHECK(train.code == 0);
     for (const char* word : {"--lr", "0.001", "--trunk", "--patience", "--method", "hydalearn", "--split", "--threads"}) CHECK_THAT(train.out, Contains(word));
-    CHECK(run_hyda({"compare", "--help"}).code == 0);
+    const Result compare = run_hyda({"compare", "--help"});
+    CHECK(compare.code == 0);
+    for (const char* word : {"--order-by", "--batch-groups", "--quiet"}) CHECK_THAT(compare.out, Contains(word));
 }
 
 TEST_CASE("usage errors exit with 2", "[cli]") {
