@@ -24,8 +24,21 @@ struct CompareCommand {
     int seeds = 5;
     std::string out;
     int jobs = int(std::max(1u, std::thread::hardware_concurrency()));
+    std::string baseline = "ew";
     bool quiet = false;
 };
+
+// The index of the baseline among the methods: the method listed as `baseline`, or for
+// the default "ew" equal weights under any of its names. An explicit baseline that is not
+// compared is a usage error; the default one may be absent (no paired differences).
+std::optional<std::size_t> baseline_index(const std::vector<Method>& methods, const std::string& baseline) {
+    for (std::size_t m = 0; m < methods.size(); ++m) {
+        const bool equal_weights = methods[m].strategy == "equal" && methods[m].options.empty();
+        if (methods[m].label == baseline || (baseline == "ew" && equal_weights)) return m;
+    }
+    if (baseline != "ew") throw UsageError("--baseline: " + baseline + " is not among --methods");
+    return std::nullopt;
+}
 
 // CLI11 splits --methods at every comma; a piece that starts like a number continues the
 // previous method's option list (static:weights=1,0.5).
@@ -59,6 +72,7 @@ void run_compare_command(const CompareCommand& c, Io& io) {
         methods.push_back(parse_method(text, task_count(c.data)));
         if (!labels.insert(text).second) throw UsageError("--methods: " + text + " is listed twice");
     }
+    const std::optional<std::size_t> baseline = baseline_index(methods, c.baseline);
     data_spec(c.data);  // usage errors before the data is read
     if (!c.out.empty()) {
         std::error_code ec;
@@ -70,7 +84,7 @@ void run_compare_command(const CompareCommand& c, Io& io) {
     for (int i = 0; i < c.seeds; ++i) setup.seeds.push_back(c.data.seed + std::uint64_t(i));
 
     const CompareRuns runs = run_compare(setup, c.quiet ? nullptr : &io.err);
-    const CompareSummary summary = summarize(setup, runs);
+    const CompareSummary summary = summarize(setup, runs, baseline);
     io.out << summary_text(summary);
     if (c.out.empty()) return;
     const std::filesystem::path dir = c.out;
@@ -88,6 +102,7 @@ Runner add_compare(CLI::App& app) {
     add_data_options(*sub, c->data);
     add_training_options(*sub, c->setup);
     sub->add_option("--methods", c->methods, "methods, each NAME[:KEY=VALUE...] (e.g. hydalearn:gain=exact); names: " + method_names())->delimiter(',');
+    sub->add_option("--baseline", c->baseline, "the method the paired differences and tests are taken against, as listed in --methods");
     sub->add_option("--seeds", c->seeds, "number of seeds, from --seed on")->check(CLI::PositiveNumber);
     sub->add_option("--out", c->out, "a folder for results.csv, results.md and the plots");
     sub->add_option("--jobs", c->jobs, "runs in parallel (each on --threads kernel threads)")->check(CLI::PositiveNumber);

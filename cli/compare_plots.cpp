@@ -1,5 +1,6 @@
 #include "compare_plots.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -43,6 +44,12 @@ Plot epoch_weights(const RunRecord& run, const std::vector<mtl::TaskSpec>& tasks
         plot.series.push_back(s);
     }
     return plot;
+}
+
+// False for fixed weights (stl, ew, static): their weight plots would be flat lines.
+bool weights_vary(const RunRecord& run) {
+    const auto& epochs = run.report.result.epochs;
+    return std::any_of(epochs.begin(), epochs.end(), [&](const mtl::EpochReport& e) { return e.mean_coefficients != epochs.front().mean_coefficients; });
 }
 
 Plot validation_curves(const CompareSetup& c, const CompareRuns& runs) {
@@ -97,6 +104,7 @@ std::vector<std::string> write_compare_plots(const std::filesystem::path& dir, c
     const std::size_t S = c.seeds.size();
     for (std::size_t m = 0; m < c.methods.size(); ++m) {
         const RunRecord& first = runs.runs[m * S];
+        if (!weights_vary(first)) continue;
         const std::string label = c.methods[m].label, part = file_part(label);
         add("weights_per_epoch_" + part + ".svg", epoch_weights(first, runs.tasks, label));
         if (!first.trace.empty()) add("weights_per_step_" + part + ".svg", step_weights(first, runs.tasks, label));

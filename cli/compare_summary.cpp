@@ -83,8 +83,9 @@ double test_value(const RunRecord& run, const std::string& metric) {
     return run.report.test[0].value(metric).value_or(nan);
 }
 
-CompareSummary summarize(const CompareSetup& c, const CompareRuns& runs) {
+CompareSummary summarize(const CompareSetup& c, const CompareRuns& runs, std::optional<std::size_t> baseline) {
     CompareSummary s;
+    s.baseline = baseline;
     const mtl::TaskSpec& main = runs.tasks[0];
     s.main_task = main.name;
     s.kind = main.kind == mtl::TaskKind::binary ? "binary" : main.kind == mtl::TaskKind::multiclass ? "multiclass" : "regression";
@@ -92,8 +93,6 @@ CompareSummary summarize(const CompareSetup& c, const CompareRuns& runs) {
                 : main.kind == mtl::TaskKind::multiclass ? std::vector<std::string>{"accuracy"}
                                                          : std::vector<std::string>{"rmse"};
     s.seeds = c.seeds.size();
-    for (std::size_t m = 0; m < c.methods.size(); ++m)
-        if (!s.baseline && c.methods[m].strategy == "equal" && c.methods[m].options.empty()) s.baseline = m;
 
     auto values = [&](std::size_t m, const std::string& metric) {
         std::vector<double> v;
@@ -142,7 +141,7 @@ std::string summary_text(const CompareSummary& s) {
         }
         out += '\n';
     }
-    if (!s.baseline) out += "(no paired differences: compare without ew, equal weights)\n";
+    if (!s.baseline) out += "(no paired differences: the baseline method is not among the methods)\n";
     return out;
 }
 

@@ -30,7 +30,7 @@ struct MethodSummary {
 struct CompareSummary {
     std::string main_task, kind;
     std::vector<std::string> metrics;     // roc_auc and pr_auc (binary), accuracy (multiclass), rmse (regression)
-    std::optional<std::size_t> baseline;  // the equal-weights method, if compared
+    std::optional<std::size_t> baseline;  // the method the others are paired with, if compared
     std::size_t seeds = 0;
     std::vector<MethodSummary> methods;
 };
@@ -38,7 +38,8 @@ struct CompareSummary {
 // The main task's test value of `metric` in a run, NaN where it is undefined.
 double test_value(const RunRecord& run, const std::string& metric);
 
-CompareSummary summarize(const CompareSetup& c, const CompareRuns& runs);
+// The paired differences go to methods[baseline] (none without a baseline).
+CompareSummary summarize(const CompareSetup& c, const CompareRuns& runs, std::optional<std::size_t> baseline);
 std::string summary_text(const CompareSummary& s);
 std::string summary_markdown(const CompareSummary& s);
 // method, seed, test_<metric>..., epochs, seconds, seconds_per_epoch, best_epoch

@@ -7,7 +7,7 @@
 #
 # Usage: experiments/issue9_results.sh [BUILD_DIR] [OUT_DIR]   (defaults: build, docs/results)
 # Each data set's folder gets results.csv, results.md and the SVG plots; the synthetic
-# CSV files are written to OUT_DIR/synthetic/.
+# CSV files are written to OUT_DIR/synthetic/ (not committed: the same seed writes the same bytes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -17,13 +17,22 @@ hyda="$build/cli/hyda"
 seeds=20
 methods=stl,ew,hydalearn,hydalearn:gain=exact,gcossim,olaux,pcgrad,cagrad,uncertainty
 
-"$hyda" compare --data examples/data/lending_club.csv --main Class=bad \
-    --aux int_rate:regression --aux sub_grade:multiclass \
-    --methods "$methods" --seeds "$seeds" --quiet --out "$out/lending_club"
+# compare NAME ARGS...: every method against equal weights (tables and plots in
+# OUT_DIR/NAME), then HydaLearn against single-task learning (OUT_DIR/NAME/vs_stl.txt; the
+# same seeds give the same runs, so these are the same models as in the first table).
+compare() {
+    local name=$1
+    shift
+    "$hyda" compare "$@" --methods "$methods" --seeds "$seeds" --quiet --out "$out/$name"
+    "$hyda" compare "$@" --methods stl,hydalearn,hydalearn:gain=exact --baseline stl \
+        --seeds "$seeds" --quiet > "$out/$name/vs_stl.txt"
+}
 
-"$hyda" compare --data examples/data/rotterdam.csv --main death=1 \
-    --aux recur --aux rtime:logregression --drop pid,dtime \
-    --methods "$methods" --seeds "$seeds" --quiet --out "$out/rotterdam"
+compare lending_club --data examples/data/lending_club.csv --main Class=bad \
+    --aux int_rate:regression --aux sub_grade:multiclass
+
+compare rotterdam --data examples/data/rotterdam.csv --main death=1 \
+    --aux recur --aux rtime:logregression --drop pid,dtime
 
 # Synthetic settings (docs/synthetic.md): 2,000 rows, so 1,200 for training.
 mkdir -p "$out/synthetic"
@@ -35,7 +44,6 @@ for setting in related noise harmful drift drift_late subgroup; do
         drift|drift_late) batching=(--order-by phase) ;;
         subgroup) batching=(--batch-groups group) ;;
     esac
-    "$hyda" compare --data "$data" --main main=1 --aux aux=1 --aux noise=1 \
-        --drop phase,relatedness_aux,relatedness_noise "${batching[@]}" \
-        --methods "$methods" --seeds "$seeds" --quiet --out "$out/$setting"
+    compare "$setting" --data "$data" --main main=1 --aux aux=1 --aux noise=1 \
+        --drop phase,relatedness_aux,relatedness_noise "${batching[@]}"
 done

@@ -2,6 +2,7 @@
 // starts from the same split, initial weights and first batch.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
 #include <sstream>
 
 #include "cli_test_support.hpp"
@@ -35,6 +36,9 @@ TEST_CASE("compare: 2 methods x 2 seeds give results.csv with 4 rows, results.md
         CHECK(std::filesystem::exists(dir / (std::string("out/") + plot + ".gp")));
         CHECK(std::filesystem::exists(dir / (std::string("out/") + plot + ".dat")));
     }
+    // Equal weights never change: no weight plots for ew.
+    CHECK_FALSE(std::filesystem::exists(dir / "out/weights_per_epoch_ew.gp"));
+    CHECK_FALSE(std::filesystem::exists(dir / "out/weights_per_step_ew.gp"));
 }
 
 TEST_CASE("compare: runs of one seed share the split, initial weights and batch order", "[cli]") {
@@ -96,4 +100,29 @@ TEST_CASE("compare: a CSV given only its column names, with missing labels in an
     INFO(r.err);
     REQUIRE(r.code == 0);
     CHECK(mtl::read_table(dir / "out/results.csv").rows() == 4);
+}
+
+TEST_CASE("compare: --baseline pairs every method with the one named", "[cli]") {
+    TempDir dir("compare_baseline");
+    write_file(dir / "data.csv", small_csv(300));
+    const auto options = std::vector<std::string>{"compare"} + small_task_options(dir / "data.csv");
+    const Result r = run_hyda(options + std::vector<std::string>{"--methods", "stl,ew", "--seeds", "3", "--baseline", "stl", "--out", dir / "out", "--quiet"});
+    INFO(r.err);
+    REQUIRE(r.code == 0);
+    CHECK_THAT(r.out, Catch::Contains("roc_auc - stl"));
+    // The ew row's difference is the mean over seeds of ew - stl, recomputed from results.csv.
+    const mtl::Table results = mtl::read_table(dir / "out/results.csv");
+    const mtl::Column& method = results.columns[std::size_t(results.column("method"))];
+    const mtl::Column& auc = results.columns[std::size_t(results.column("test_roc_auc"))];
+    std::vector<double> stl, ew;
+    for (int i = 0; i < results.rows(); ++i) (method.text(std::size_t(i)) == "stl" ? stl : ew).push_back(auc.numbers[std::size_t(i)]);
+    REQUIRE((stl.size() == 3 && ew.size() == 3));
+    const double mean = ((ew[0] - stl[0]) + (ew[1] - stl[1]) + (ew[2] - stl[2])) / 3;
+    char expected[32];
+    std::snprintf(expected, sizeof expected, "%.4f +- ", mean);
+    CHECK_THAT(r.out, Catch::Contains(expected));
+
+    const Result unknown = run_hyda(options + std::vector<std::string>{"--methods", "stl,ew", "--baseline", "pcgrad"});
+    CHECK(unknown.code == 2);
+    CHECK_THAT(unknown.err, Catch::Contains("--baseline"));
 }
