@@ -2,9 +2,9 @@
 // own units.
 #include <CLI/CLI.hpp>
 #include <charconv>
-#include <fstream>
 #include <memory>
 
+#include "atomic_file.hpp"
 #include "commands.hpp"
 #include "data_setup.hpp"
 #include "exit_codes.hpp"
@@ -49,30 +49,30 @@ void run_predict(const PredictCommand& c, Io& io) {
         const mtl::Model<T> model = model_of<T>(file, c.input.model);
         return mtl::predict(model, file.preprocessor.transform<T>(table, rows, false));
     });
-    std::ofstream file_out;
-    if (c.out != "-") {
-        file_out.open(c.out, std::ios::binary);
-        if (!file_out) throw UsageError("--out: cannot write " + c.out);
-    }
-    std::ostream& out = c.out == "-" ? io.out : file_out;
-    std::string line = header(file);
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-        append_number(line, double(rows[i]));
-        for (std::size_t k = 0; k < outputs.size(); ++k) {
-            const auto& target = file.preprocessor.targets[k];
-            if (target.kind == mtl::TargetKind::multiclass) {
-                const std::size_t classes = target.levels.size();
-                for (std::size_t j = 0; j < classes; ++j) line += ',', append_number(line, outputs[k][i * classes + j]);
-            } else {
-                line += ',', append_number(line, file.preprocessor.to_target_units(int(k), outputs[k][i]));
+    auto write = [&](std::ostream& out) {
+        std::string line = header(file);
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            append_number(line, double(rows[i]));
+            for (std::size_t k = 0; k < outputs.size(); ++k) {
+                const auto& target = file.preprocessor.targets[k];
+                if (target.kind == mtl::TargetKind::multiclass) {
+                    const std::size_t classes = target.levels.size();
+                    for (std::size_t j = 0; j < classes; ++j) line += ',', append_number(line, outputs[k][i * classes + j]);
+                } else {
+                    line += ',', append_number(line, file.preprocessor.to_target_units(int(k), outputs[k][i]));
+                }
             }
+            line += '\n';
+            if (line.size() > (1 << 16)) out << line, line.clear();
         }
-        line += '\n';
-        if (line.size() > (1 << 16)) out << line, line.clear();
+        out << line;
+    };
+    if (c.out == "-") {
+        write(io.out);
+    } else {
+        // Whole or not at all, as the model file: an interrupted predict leaves no partial CSV.
+        write_atomically(c.out, "predict", write);
     }
-    out << line;
-    out.flush();
-    if (!out) throw std::runtime_error("predict: writing " + c.out + " failed");
 }
 
 }  // namespace

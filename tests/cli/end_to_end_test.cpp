@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "cli_test_support.hpp"
@@ -90,6 +91,21 @@ TEST_CASE("predict on a file without the target columns, all rows, in target uni
     const Result part = run_hyda({"predict", "--model", dir / "m.json", "--data", dir / "new.csv", "--part", "test"});
     CHECK(part.code == 2);
     CHECK_THAT(part.err, Catch::Contains("the model was trained on"));
+}
+
+TEST_CASE("predict writes its CSV whole or not at all", "[cli]") {
+    TempDir dir("predict_atomic");
+    write_file(dir / "data.csv", small_csv(300));
+    REQUIRE(run_hyda(std::vector<std::string>{"train"} + small_task_options(dir / "data.csv") + std::vector<std::string>{"--out", dir / "m.json", "--quiet"}).code == 0);
+    const Result ok = run_hyda({"predict", "--model", dir / "m.json", "--data", dir / "data.csv", "--out", dir / "pred.csv"});
+    REQUIRE(ok.code == 0);
+    CHECK(hyda::mtl::read_table(dir / "pred.csv").rows() == 300);
+    CHECK_FALSE(std::filesystem::exists(dir / "pred.csv.tmp"));
+    // A folder that does not exist: an error naming the file, and nothing written.
+    const Result bad = run_hyda({"predict", "--model", dir / "m.json", "--data", dir / "data.csv", "--out", dir / "missing/pred.csv"});
+    CHECK(bad.code != 0);
+    CHECK_THAT(bad.err, Catch::Contains("missing/pred.csv"));
+    CHECK_FALSE(std::filesystem::exists(dir / "missing"));
 }
 
 TEST_CASE("rotterdam: train, predict and eval on the shipped file reproduce the test metrics", "[cli]") {
