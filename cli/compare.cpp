@@ -103,9 +103,9 @@ Runner add_compare(CLI::App& app) {
     add_training_options(*sub, c->setup);
     sub->add_option("--methods", c->methods, "methods, each NAME[:KEY=VALUE...] (e.g. hydalearn:gain=exact); names: " + method_names())->delimiter(',');
     sub->add_option("--baseline", c->baseline, "the method the paired differences and tests are taken against, as listed in --methods");
-    sub->add_option("--seeds", c->seeds, "number of seeds, from --seed on")->check(CLI::PositiveNumber);
+    sub->add_option("--seeds", c->seeds, "number of seeds, from --seed on")->check(at_least(1));
     sub->add_option("--out", c->out, "a folder for results.csv, results.md and the plots");
-    sub->add_option("--jobs", c->jobs, "runs in parallel (each on --threads kernel threads)")->check(CLI::PositiveNumber);
+    sub->add_option("--jobs", c->jobs, "runs in parallel (each on --threads kernel threads)")->check(at_least(1));
     sub->add_flag("--quiet", c->quiet, "no progress on stderr");
     return [c](Io& io) { run_compare_command(*c, io); };
 }

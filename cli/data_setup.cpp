@@ -7,6 +7,7 @@
 
 #include "exit_codes.hpp"
 #include "hyda/mtl/data_error.hpp"
+#include "hyda/mtl/metrics.hpp"
 #include "model_file.hpp"
 
 namespace hyda::cli {
@@ -67,6 +68,17 @@ Encoded<T> encode(const mtl::Preprocessor& pre, const mtl::Table& table, const P
     for (std::size_t p = 0; p < 3; ++p) {
         if (!setup.order_by.empty()) sets[p]->order_key = order_keys(table, setup.order_by, parts[p]);
         if (!setup.batch_groups.empty()) sets[p]->group = batch_groups(table, setup.batch_groups, parts[p]);
+    }
+    // Early stopping follows the main task's metric on the validation part: where the
+    // labels leave it undefined (one class only), that is a fact of the data and the split.
+    if (out.validation.rows > 0) {
+        const std::vector<T>& y = out.validation.labels[0];
+        const std::vector<double> labels(y.begin(), y.end());
+        const bool binary = pre.targets[0].kind == mtl::TargetKind::binary;
+        if (const auto why = binary ? mtl::roc_auc_undefined(labels) : mtl::metric_undefined(labels))
+            throw mtl::DataError(table.source, 0, pre.targets[0].column,
+                                 "the validation part (" + std::to_string(out.validation.rows) + " rows) cannot rank the main task, which early stopping needs: " +
+                                     *why + " (a larger validation fraction in --split, or another --seed, may help)");
     }
     return out;
 }

@@ -5,6 +5,7 @@
 #include "commands.hpp"
 #include "data_setup.hpp"
 #include "hyda/kernels/threads.hpp"
+#include "hyda/mtl/data_error.hpp"
 #include "model_file.hpp"
 #include "precision.hpp"
 #include "report.hpp"
@@ -22,6 +23,7 @@ void run_eval(const EvalCommand& c, Io& io) {
     const ModelFile file = load_model(c.input.model);
     const mtl::Table table = mtl::read_table(c.input.data);
     const std::vector<int> rows = part_rows(table, file.training, c.input.part);
+    if (rows.empty()) throw mtl::DataError(table.source, 0, "", "no rows to evaluate in --part " + c.input.part);
     const auto metrics = with_precision(file.precision, [&](auto tag) {
         using T = decltype(tag);
         const mtl::Model<T> model = model_of<T>(file, c.input.model);

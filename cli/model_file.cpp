@@ -193,8 +193,8 @@ mtl::Model<T> model_of(const ModelFile& file, const std::string& source) {
         const ModelFile::Parameter& p = file.parameters[i];
         if (p.name != params[i]->name() || p.rows != params[i]->rows() || p.cols != params[i]->cols() || p.values.size() != params[i]->size())
             throw mtl::DataError(source, 0, "", "bad model file: parameter " + std::to_string(i) + " '" + p.name + "' " + ad::shape_string(p.rows, p.cols) + " with " +
-                                     std::to_string(p.values.size()) + " values, the model has '" + params[i]->name() + "' " +
-                                     ad::shape_string(params[i]->rows(), params[i]->cols()));
+                                     std::to_string(p.values.size()) + " values, the model expects '" + params[i]->name() + "' " +
+                                     ad::shape_string(params[i]->rows(), params[i]->cols()) + " with " + std::to_string(params[i]->size()));
         values.emplace_back(p.values.begin(), p.values.end());
     }
     model.restore(values);
@@ -228,6 +228,11 @@ ModelFile load_model(const std::string& path) {
         j.at("training").get_to(file.training);
         if (file.spec.tasks.size() != file.preprocessor.targets.size() || file.spec.inputs != file.preprocessor.inputs())
             throw std::runtime_error("the model's tasks and inputs do not match its preprocessor's targets and features");
+    } catch (const nlohmann::json::exception& e) {
+        // The library's message without its "[json.exception.parse_error.101] " tag.
+        const std::string what = e.what();
+        const std::size_t tag_end = what.find("] ");
+        throw mtl::DataError(path, 0, "", "bad model file: " + (what.starts_with("[json.") && tag_end != std::string::npos ? what.substr(tag_end + 2) : what));
     } catch (const std::exception& e) {
         throw mtl::DataError(path, 0, "", std::string("bad model file: ") + e.what());
     }

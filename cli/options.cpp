@@ -2,12 +2,27 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cstdlib>
 #include <stdexcept>
 
 #include "exit_codes.hpp"
 #include "hyda/kernels/threads.hpp"
 
 namespace hyda::cli {
+
+CLI::Validator at_least(double low) {
+    std::string bound = std::to_string(low);
+    bound.erase(bound.find_last_not_of('0') + 1);
+    if (bound.back() == '.') bound.pop_back();
+    return CLI::Validator(
+        [low, bound](std::string& text) -> std::string {
+            char* end = nullptr;
+            const double v = std::strtod(text.c_str(), &end);
+            if (end == text.c_str() || *end != '\0') return "'" + text + "' is not a number";
+            return v >= low ? std::string() : "must be at least " + bound + ", got " + text;
+        },
+        ">=" + bound);
+}
 
 void add_data_options(CLI::App& app, DataOptions& o) {
     app.add_option("--data", o.data, "the CSV file (header row required)")->required();
@@ -17,7 +32,7 @@ void add_data_options(CLI::App& app, DataOptions& o) {
     app.add_option("--drop", o.drop, "columns that are neither features nor targets (repeatable, or comma list)")->delimiter(',');
     app.add_option("--type", o.types, "override an inferred column type: COLUMN=numeric|categorical (repeatable)")->delimiter(',');
     app.add_option("--split", o.split, "train,validation fractions (the test gets the rest)")->delimiter(',')->expected(2);
-    app.add_option("--seed", o.seed, "one seed for the split, initial weights, batch order and dropout");
+    app.add_option("--seed", o.seed, "one seed for the split, initial weights, batch order and dropout")->check(at_least(0));
     add_threads_option(app, o.threads);
     app.add_option("--precision", o.precision, "float or double")->check(CLI::IsMember({"float", "double"}));
 }
@@ -31,20 +46,20 @@ void add_model_input_options(CLI::App& app, ModelInput& o) {
 }
 
 void add_threads_option(CLI::App& app, int& threads) {
-    app.add_option("--threads", threads, "kernel threads")->check(CLI::PositiveNumber);
+    app.add_option("--threads", threads, "kernel threads")->check(at_least(1));
 }
 
 void add_training_options(CLI::App& app, TrainingSetup& o) {
     app.add_option("--trunk", o.trunk, "hidden sizes of the shared trunk")->delimiter(',');
     app.add_option("--activation", o.activation, "trunk activation")->check(CLI::IsMember({"relu", "leaky_relu", "gelu", "tanh"}));
     app.add_option("--dropout", o.dropout, "dropout after each trunk activation")->check(CLI::Range(0.0, 0.99));
-    app.add_option("--batch", o.batch, "mini-batch size")->check(CLI::PositiveNumber);
-    app.add_option("--lr", o.lr, "learning rate")->check(CLI::NonNegativeNumber);
+    app.add_option("--batch", o.batch, "mini-batch size")->check(at_least(1));
+    app.add_option("--lr", o.lr, "learning rate")->check(at_least(0));
     app.add_option("--optimizer", o.optimizer, "adam, sgd or adamw")->check(CLI::IsMember({"adam", "sgd", "adamw"}));
-    app.add_option("--weight-decay", o.weight_decay, "weight decay")->check(CLI::NonNegativeNumber);
-    app.add_option("--epochs", o.epochs, "at most this many epochs")->check(CLI::NonNegativeNumber);
+    app.add_option("--weight-decay", o.weight_decay, "weight decay")->check(at_least(0));
+    app.add_option("--epochs", o.epochs, "at most this many epochs")->check(at_least(1));
     app.add_option("--patience", o.patience, "stop after this many epochs without a better validation metric (0 = never)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(at_least(0));
     app.add_option("--order-by", o.order_by, "visit the rows in increasing value of this column each epoch (a curriculum, e.g. phase)");
     app.add_option("--batch-groups", o.batch_groups, "draw each batch from one group of this column alone (integers or text)");
 }

@@ -15,6 +15,7 @@
 
 namespace CLI {
 class App;
+class Validator;
 }
 
 namespace hyda::cli {
@@ -65,8 +66,11 @@ struct ModelInput {
 void add_data_options(CLI::App& app, DataOptions& o);
 void add_model_input_options(CLI::App& app, ModelInput& o);
 void add_training_options(CLI::App& app, TrainingSetup& o);
-// --threads and --precision alone, for commands that read a model (inspect).
+// --threads alone, for commands that read a model (the model file fixes the precision).
 void add_threads_option(CLI::App& app, int& threads);
+// A check that an option's number is at least `low`, with a message that says so (CLI11's
+// own range checks print the whole range of the type, 300 digits for a double).
+CLI::Validator at_least(double low);
 
 // "stl, ew, hydalearn, equal, ...": every name strategy_name() accepts.
 std::string method_names();

@@ -25,12 +25,17 @@ int run(std::vector<std::string> args, std::ostream& out, std::ostream& err) {
     std::string command_line = "hyda";
     for (const std::string& a : args)
         command_line += ' ' + (a.find_first_of(" \t'\"$") == std::string::npos && !a.empty() ? a : "'" + a + "'");
+    const std::string first = args.empty() ? std::string() : args.front();
     std::reverse(args.begin(), args.end());  // CLI11 takes the words last first
     try {
         app.parse(args);
     } catch (const CLI::ParseError& e) {
         // --help prints to `out` and succeeds; any other parse error is a usage error.
-        return app.exit(e, out, err) == 0 ? exit_ok : exit_usage;
+        if (e.get_exit_code() == 0) return app.exit(e, out, err);
+        const bool known = first.empty() || first[0] == '-' ||
+                           std::any_of(commands.begin(), commands.end(), [&](CLI::App* c) { return c->get_name() == first; });
+        err << "hyda: " << (known ? std::string(e.what()) : "unknown command '" + first + "'") << "\n(run hyda --help for usage)\n";
+        return exit_usage;
     }
     Io io{out, err, command_line};
     try {

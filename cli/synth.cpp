@@ -8,6 +8,7 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "hyda/mtl/synth.hpp"
+#include "options.hpp"
 
 namespace hyda::cli {
 namespace {
@@ -59,7 +60,7 @@ Runner add_synth(CLI::App& app) {
     for (const auto n : mtl::synth_setting_names()) names += (names.empty() ? "" : ", ") + std::string(n);
     CLI::App* sub = app.add_subcommand("synth", "write a synthetic CSV file: a binary main task, an auxiliary of controlled relatedness and a noise one (docs/synthetic.md)");
     sub->add_option("--setting", c->setting, "how the auxiliary relates to the main task: " + names)->required();
-    sub->add_option("--rows", c->spec.rows, "rows")->check(CLI::PositiveNumber);
+    sub->add_option("--rows", c->spec.rows, "rows")->check(at_least(1));
     sub->add_option("--features", c->spec.features, "feature columns x1 .. xF (at least 2)");
     sub->add_option("--seed", c->spec.seed, "the seed every number is drawn from");
     sub->add_option("--drift-start", c->drift_start, "drift settings: the phase where the auxiliary starts to turn unrelated (default 0.1 for drift, 0.6 for drift_late)");

@@ -71,6 +71,8 @@ void run_train(const TrainCommand& c, Io& io) {
     std::ofstream trace, report;  // opened before the work, so that a bad path fails early
     if (!c.trace.empty()) trace = open_output(c.trace, "--trace");
     if (!c.report_json.empty()) report = open_output(c.report_json, "--report-json");
+    const std::filesystem::path folder = std::filesystem::path(c.out).parent_path();
+    if (!folder.empty() && !std::filesystem::is_directory(folder)) throw UsageError("--out: no folder " + folder.string() + " to save " + c.out + " in");
 
     const mtl::Table table = mtl::read_table(c.data.data);
     const Parts parts = split_rows(table, c.data, c.data.seed);
@@ -93,7 +95,10 @@ void run_train(const TrainCommand& c, Io& io) {
 
     if (!c.quiet)
         io.err << "trained " << r.epochs() << " epochs in " << duration_text(r.seconds) << " (" << fixed(r.seconds_per_epoch(), 3)
-               << " s/epoch), best epoch " << r.result.best_epoch + 1 << '\n';
+               << " s/epoch), "
+               << (r.result.best_epoch >= 0 ? "best epoch " + std::to_string(r.result.best_epoch + 1) : std::string("no validation part: the last epoch is kept"))
+               << '\n';
+    if (r.test.empty()) io.err << "train: no test rows (--split leaves none): no test metrics\n";
     print_metrics(io.out, "test", r.test);
     file.training = {c.data, table.rows(), std::filesystem::file_size(c.data.data), c.setup, method, nlohmann::json(metrics_json(r.test))};
     save_model(c.out, file);

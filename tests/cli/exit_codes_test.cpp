@@ -68,3 +68,39 @@ TEST_CASE("bad data exits with 3 and names the file, line and column", "[cli]") 
     CHECK(model.code == 3);
     CHECK_THAT(model.err, Contains("corrupt.json") && Contains("model"));
 }
+
+TEST_CASE("usage and data errors read as sentences, and come before the work", "[cli]") {
+    TempDir dir("messages");
+    write_file(dir / "data.csv", small_csv(100));
+    const auto train = [&](const std::vector<std::string>& extra) {
+        return run_hyda(std::vector<std::string>{"train"} + small_task_options(dir / "data.csv") + std::vector<std::string>{"--quiet"} + extra);
+    };
+    // Range checks name the bound, not the type's whole range.
+    const Result threads = train({"--out", dir / "m.json", "--threads", "0"});
+    CHECK(threads.code == 2);
+    CHECK_THAT(threads.err, Contains("hyda: --threads: must be at least 1, got 0"));
+    CHECK(train({"--out", dir / "m.json", "--seed", "-1"}).code == 2);  // no silent wrap to 2^64 - 1
+    CHECK(train({"--out", dir / "m.json", "--epochs", "0"}).code == 2);
+    const Result unknown = run_hyda({"frobnicate"});
+    CHECK_THAT(unknown.err, Contains("unknown command 'frobnicate'"));
+    // A model file that cannot be saved is refused before training (no progress, no metrics).
+    const Result folder = run_hyda(std::vector<std::string>{"train"} + small_task_options(dir / "data.csv") +
+                                   std::vector<std::string>{"--out", dir / "no/such/m.json"});
+    CHECK(folder.code == 2);
+    CHECK(folder.out.empty());
+    CHECK_THAT(folder.err, Contains("--out") && !Contains("epoch"));
+    // A validation part with one class of the main task: bad data naming the file and column.
+    std::string rare = "x,y\n";
+    for (int i = 0; i < 40; ++i) rare += std::to_string(i) + (i == 3 ? ",1\n" : ",0\n");
+    write_file(dir / "rare.csv", rare);
+    const Result one_class = run_hyda({"train", "--data", dir / "rare.csv", "--main", "y=1", "--out", dir / "r.json", "--quiet"});
+    CHECK(one_class.code == 3);
+    CHECK_THAT(one_class.err, Contains("rare.csv") && Contains("column 'y'") && Contains("validation part"));
+    // A damaged model file: the JSON parser's message without its internal tag.
+    REQUIRE(train({"--out", dir / "m.json"}).code == 0);
+    const std::string model = read_file(dir / "m.json");
+    write_file(dir / "cut.json", model.substr(0, model.size() / 2));
+    const Result cut = run_hyda({"predict", "--model", dir / "cut.json", "--data", dir / "data.csv"});
+    CHECK(cut.code == 3);
+    CHECK_THAT(cut.err, Contains("cut.json: bad model file: parse error") && !Contains("[json."));
+}
