@@ -37,6 +37,8 @@ void run_synth(SynthCommand c, Io& io) {
     } catch (const std::invalid_argument& e) {
         throw UsageError(std::string("--setting: ") + e.what());
     }
+    const bool drifts = c.spec.setting == mtl::SynthSetting::drift || c.spec.setting == mtl::SynthSetting::drift_late;
+    if (!drifts && (c.drift_start || c.drift_end)) throw UsageError("--drift-start and --drift-end apply to the drift settings (drift, drift_late) only");
     c.spec.drift_start = c.drift_start;
     c.spec.drift_end = c.drift_end;
     try {

@@ -97,6 +97,9 @@ TEST_CASE("synth: the suggested batching per setting; bad values are usage error
     CHECK_THAT(unknown.err, Contains("sideways") && Contains("related") && Contains("drift_late") && Contains("subgroup"));
     CHECK(run_hyda({"synth", "--setting", "drift", "--drift-start", "0.5", "--drift-end", "0.2", "--out", dir / "d.csv"}).code == 2);
     CHECK(run_hyda({"synth", "--setting", "related", "--features", "1", "--out", dir / "f.csv"}).code == 2);
+    const Result window = run_hyda({"synth", "--setting", "related", "--drift-start", "0.5", "--out", dir / "w.csv"});
+    CHECK(window.code == 2);
+    CHECK_THAT(window.err, Contains("drift settings"));
     CHECK_FALSE(std::filesystem::exists(dir / "u.csv"));
     CHECK_FALSE(std::filesystem::exists(dir / "d.csv"));
 }
