@@ -17,19 +17,20 @@ void Trainer<T>::State::gram_and_gains(std::span<const int> rows, const Dataset<
     // First-order gains <P g_ref, g_k>, g_ref the main task's gradient on this batch or
     // on a held-out one (the training tape's sweeps are done: the batch buffers are free).
     if (needs.first_order_gains && needs.held_out_gains) main_gradient(gather_held_out(held_out));
+    std::fill(gram_last.begin(), gram_last.end(), 0.0);
+    const std::vector<std::size_t>& last_layer = model.last_shared_weights();
     for (std::size_t i = 0; i < model.shared_count(); ++i) {
         const T* ref = nullptr;
         if (needs.first_order_gains) {
             ref = needs.held_out_gains ? main_ref[i].data() : ps[i]->task_grad(main);
             optimizer->preconditioner(i, diag.data());
         }
-        if (needs.last_layer_gram && i == model.last_shared_weight()) {  // its own G, then its share of the whole
-            std::fill(gram_last.begin(), gram_last.end(), 0.0);
-            add_gram(*ps[i], gram_last, ref, diag.data());
+        // The last shared layer's weights (in increasing order) into their own G, which
+        // joins the whole after the last of them.
+        const bool in_last = needs.last_layer_gram && std::find(last_layer.begin(), last_layer.end(), i) != last_layer.end();
+        add_gram(*ps[i], in_last ? gram_last : gram, ref, diag.data());
+        if (in_last && i == last_layer.back())
             for (std::size_t e = 0; e < gram.size(); ++e) gram[e] += gram_last[e];
-        } else {
-            add_gram(*ps[i], gram, ref, diag.data());
-        }
     }
     if (needs.exact_gains) exact_gains(rows, held_out);
 }

@@ -37,6 +37,8 @@ Trainer<T>::State::State(Model<T>& m, Strategy& s, TrainOptions o)
                                     std::to_string(K) + " tasks with main task " + std::to_string(main));
     }
     opt.validate();
+    if (needs.sample_weights && model.spec().arch != Architecture::hps)  // its per-sample gradients are the trunk's layers'
+        throw std::invalid_argument("trainer: strategy '" + strategy.name() + "' needs arch=hps (it weights samples through the shared trunk's layers)");
     std::vector<ad::Parameter<T>*> params = model.parameters();
     const T lr = T(opt.lr), wd = T(opt.weight_decay);
     switch (opt.optimizer) {
@@ -105,8 +107,7 @@ template <class T>
 double Trainer<T>::State::main_loss(int B) {
     side_tape.reset();
     const ad::Var<T> x = side_tape.input(xb.data(), B, model.spec().inputs, "x");
-    const ad::Var<T> h = model.trunk(side_tape, x, false);
-    return double(task_loss(side_tape, model.head(side_tape, h, main), main, B).item());
+    return double(task_loss(side_tape, model.task_output(side_tape, x, false, main), main, B).item());
 }
 
 template <class T>
@@ -114,8 +115,7 @@ void Trainer<T>::State::main_gradient(int B) {
     const auto& ps = params();
     side_tape.reset();
     const ad::Var<T> x = side_tape.input(xb.data(), B, model.spec().inputs, "x");
-    const ad::Var<T> h = model.trunk(side_tape, x, false);
-    side_tape.backward(task_loss(side_tape, model.head(side_tape, h, main), main, B));
+    side_tape.backward(task_loss(side_tape, model.task_output(side_tape, x, false, main), main, B));
     for (std::size_t i = 0; i < model.shared_count(); ++i) std::copy_n(ps[i]->grad().data(), ps[i]->size(), main_ref[i].data());
 }
 

@@ -282,8 +282,8 @@ TEMPLATE_TEST_CASE("backward_multi with a loss that depends on no parameter", "[
 TEMPLATE_TEST_CASE("backward_multi through every kind of op in the shared part", "[multi]", float, double) {
     using T = TestType;
     // Between the trunk and the heads: slices, concats along both axes, every activation,
-    // broadcasting arithmetic with trainable [rows x 1] and [1 x cols] operands, mean and
-    // dropout, so each op's backward runs with several slots at once. The losses take
+    // broadcasting arithmetic with trainable [rows x 1] and [1 x cols] operands, mean,
+    // softmax and dropout, so each op's backward runs with several slots at once. The losses take
     // weights and masks, and one head feeds two losses.
     Model<T> m(10, 5, 12, 3, 91);
     Parameter<T> col_scale("col_scale", 10, 1), row_scale("row_scale", 1, 12);
@@ -300,6 +300,7 @@ TEMPLATE_TEST_CASE("backward_multi through every kind of op in the shared part",
     s = leaky_relu(s, T(0.2)) / (sigmoid(s) + tape.input(one, "1")) - tape.param(col_scale) * mean(s);
     s = concat(hyda::ad::tanh(slice(s, Axis::rows, 0, 4)), slice(s, Axis::rows, 4, 10), Axis::rows);
     s = dropout(s, T(0.25)) * tape.param(row_scale);
+    s = softmax(s * s) + s;  // softmax in place on its input's adjoint
     const Var<T> w = tape.input(weight, "w"), mk = tape.input(mask, "mask");
     const Var<T> out0 = m.heads[0]->output(tape, s), out1 = m.heads[1]->output(tape, s), out2 = m.heads[2]->output(tape, s);
     const Var<T> y0 = tape.input(m.heads[0]->labels, "y0"), y1 = tape.input(m.heads[1]->labels, "y1");
@@ -525,6 +526,38 @@ TEMPLATE_TEST_CASE("backward_multi task gradients are bitwise identical on 1 and
         const std::vector<Var<T>> losses = m.losses(tape, T(0.2));
         check_against_separate_backward<T>(tape, losses, m.params(), model_reach(m, K), false);
     }
+}
+
+TEMPLATE_TEST_CASE("softmax under backward_multi: bitwise identical on 1 and 2 threads, the threaded path taken", "[multi]", float, double) {
+    using T = TestType;
+    hyda::test::KernelSettingsGuard guard;
+    // 512 x 160 = 81920 elements: the exp map splits over 2 threads. Two losses reach the
+    // softmax, so its backward runs over two slots.
+    Parameter<T> x("x", 512, 160);
+    Tensor<T> r0(512, 160), r1(512, 160);
+    std::mt19937_64 rng(95);
+    fill_uniform(x.value(), rng, -5, 5);
+    fill_uniform(r0, rng, -1, 1);
+    fill_uniform(r1, rng, -1, 1);
+    auto run = [&](int threads) {
+        hyda::set_num_threads(threads);
+        Tape<T> tape;
+        const Var<T> y = softmax(tape.param(x));
+        const Var<T> losses[] = {sum(y * tape.input(r0, "r0")), sum(y * y * tape.input(r1, "r1"))};
+        tape.backward_multi(losses);
+        std::vector<T> out(y.data(), y.data() + x.size());
+        for (int k = 0; k < 2; ++k) out.insert(out.end(), x.task_grad(k), x.task_grad(k) + x.size());
+        return out;
+    };
+    const std::vector<T> one = run(1);
+    const std::uint64_t regions = hyda::threaded_regions();
+    const std::vector<T> two = run(2);
+    CHECK(hyda::threaded_regions() > regions);
+    CHECK(std::memcmp(one.data(), two.data(), sizeof(T) * one.size()) == 0);
+    Tape<T> tape;
+    const Var<T> y = softmax(tape.param(x));
+    const Var<T> losses[] = {sum(y * tape.input(r0, "r0")), sum(y * y * tape.input(r1, "r1"))};
+    check_against_separate_backward<T>(tape, losses, {&x}, Reach{0b11}, false);
 }
 
 TEMPLATE_TEST_CASE("Tape::adjoint reads a node's adjoint per loss after a sweep", "[multi]", float, double) {

@@ -751,3 +751,60 @@ TEST_CASE("per-sample seeds on a loss that also feeds another loss", "[ops]") {
         for (int i = 0; i < 6; ++i) CHECK(g1[std::size_t(i)] == Approx(seed[std::size_t(i)] * d.pred.grad()(i, 0)).epsilon(1e-14));
     }
 }
+
+TEST_CASE("softmax: hand-computed rows, gradients in place and accumulated", "[ops]") {
+    // Rows (0, ln 2, ln 3) and (5, 5, 5): (1, 2, 3) / 6 and thirds.
+    std::vector<double> x = {0, std::log(2.0), std::log(3.0), 5, 5, 5};
+    Tape<double> tape;
+    const V y = softmax(tape.input(x.data(), 2, 3, "x"));
+    const double want[] = {1.0 / 6, 2.0 / 6, 3.0 / 6, 1.0 / 3, 1.0 / 3, 1.0 / 3};
+    for (int i = 0; i < 6; ++i) CHECK(y.data()[i] == Approx(want[i]).epsilon(1e-15));
+
+    P z = make_param("z", 6, 5, 111, -3, 3);
+    // softmax is z's only consumer: its backward writes z's adjoint over its own.
+    check_gradients([&](Tape<double>& t) { return project(softmax(t.param(z))); }, {&z});
+    // z feeds softmax and mul: the backward accumulates into an adjoint another op wrote.
+    check_gradients(
+        [&](Tape<double>& t) {
+            const V p = t.param(z);
+            return project(softmax(p) * p + p);
+        },
+        {&z});
+    // A single column is constant 1: a zero gradient.
+    P c = make_param("c", 4, 1, 112);
+    Tape<double> t1;
+    t1.backward(project(softmax(t1.param(c))));
+    for (std::size_t i = 0; i < c.size(); ++i) CHECK(c.grad().data()[i] == 0);
+}
+
+TEMPLATE_TEST_CASE("softmax: finite and exact for logits of +-1e4, float close to double", "[ops]", float, double) {
+    using T = TestType;
+    // exp(1e4) overflows both types: the row's maximum must be taken out first.
+    std::vector<T> big = {T(1e4), T(1e4) - T(1), T(-1e4), T(1e4), T(1e4), T(1e4)};
+    Tape<T> tape;
+    const Var<T> y = softmax(tape.input(big.data(), 2, 3, "x"));
+    const double e = std::exp(-1.0);
+    CHECK(double(y.data()[0]) == Approx(1 / (1 + e)).epsilon(1e-6));
+    CHECK(double(y.data()[1]) == Approx(e / (1 + e)).epsilon(1e-6));
+    CHECK(y.data()[2] == T(0));
+    for (int j = 3; j < 6; ++j) CHECK(double(y.data()[j]) == Approx(1.0 / 3).epsilon(1e-6));
+
+    // The forward and the gradient in T against the double computation.
+    P xd = make_param("x", 7, 9, 113, -4, 4);
+    Parameter<T> x("x", 7, 9);
+    for (std::size_t i = 0; i < x.size(); ++i) x.value().data()[i] = T(xd.value().data()[i]);
+    Tensor<double> rd(7, 9);
+    fill_uniform(rd, 114);
+    Tensor<T> r(7, 9);
+    for (std::size_t i = 0; i < r.size(); ++i) r.data()[i] = T(rd.data()[i]);
+    Tape<T> tt;
+    const Var<T> yt = softmax(tt.param(x));
+    tt.backward(sum(yt * tt.input(r, "R")));
+    Tape<double> td;
+    const V ydd = softmax(td.param(xd));
+    td.backward(sum(ydd * td.input(rd, "R")));
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        CHECK(double(yt.data()[i]) == Approx(ydd.data()[i]).epsilon(1e-5).margin(1e-7));
+        CHECK(double(x.grad().data()[i]) == Approx(xd.grad().data()[i]).epsilon(1e-4).margin(1e-6));
+    }
+}

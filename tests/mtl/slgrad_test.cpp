@@ -37,7 +37,7 @@ Vec sample_gradient(const Model<double>& model, const Dataset<double>& data, int
     hyda::ad::Tape<double> tape;
     const double label = data.labels[std::size_t(k)][std::size_t(r)], mask = 1;
     const auto x = tape.input(data.x.data() + std::size_t(r) * data.features, 1, data.features, "x");
-    const auto out = model.head(tape, model.trunk(tape, x, false), k);
+    const auto out = model.task_output(tape, x, false, k);
     tape.backward(Model<double>::loss(model.spec().tasks[std::size_t(k)], out, tape.input(&label, 1, 1, "y"), tape.input(&mask, 1, 1, "m")));
     Vec g;
     for (std::size_t i = 0; i < model.shared_count(); ++i) {

@@ -31,6 +31,8 @@ template <class T> Var<T> leaky_relu(Var<T> x, T slope = T(0.01));
 template <class T> Var<T> gelu(Var<T> x);
 template <class T> Var<T> tanh(Var<T> x);
 template <class T> Var<T> sigmoid(Var<T> x);
+// Row-wise softmax: y[r, j] = exp(x[r, j]) / sum_i exp(x[r, i]), stable for any finite x.
+template <class T> Var<T> softmax(Var<T> x);
 
 // Sum and mean of all elements: [1 x 1].
 template <class T> Var<T> sum(Var<T> x);

@@ -19,7 +19,7 @@ struct Needs {
     bool first_order_gains = false;  // <g_main, P g_k>, P: the optimizer's step (lr included)
     bool exact_gains = false;        // L_main(theta) - L_main(theta - P g_k), by look-ahead
     bool held_out_gains = false;     // gains measured on a held-out batch, not the training batch
-    bool last_layer_gram = false;    // G over the last shared weight only (GradNorm)
+    bool last_layer_gram = false;    // G over the last shared layer only (GradNorm; Model::last_shared_weights)
     bool sample_weights = false;     // per-sample seeds from gradient alignment (SLGrad)
 };
 
@@ -31,7 +31,7 @@ struct StepContext {
     int epoch = 0;                         // from 0
     std::span<const double> losses;        // L_k on the batch
     std::span<const double> gram;          // tasks x tasks, row-major
-    std::span<const double> gram_last;     // over the last shared weight, if asked
+    std::span<const double> gram_last;     // over the last shared layer's weights, if asked
     std::span<const double> gains;         // gain of each task for the main task, if asked
     std::uint64_t seed = 0;                // for strategies that randomise (PCGrad's order)
 };
