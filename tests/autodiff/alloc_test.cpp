@@ -1,5 +1,6 @@
 // A warmed-up training step (tape, forward, backward or backward_multi + combine,
-// optimizer step) performs no heap allocation, on 1 and 2 threads; training gives
+// optimizer step) performs no heap allocation, on 1 and 2 threads, also through the
+// gated architectures of hyda::mtl's Model (MMoE, PLE); training gives
 // bitwise identical parameters on 1 and 2 threads; and a mutator whose allocation fails
 // leaves its object as it was.
 //
@@ -27,6 +28,7 @@
 #include "hyda/autodiff/init.hpp"
 #include "hyda/autodiff/ops.hpp"
 #include "hyda/autodiff/optim.hpp"
+#include "hyda/mtl/model.hpp"
 #include "kernel_matrix.hpp"
 #include "tensor_state.hpp"
 
@@ -263,6 +265,50 @@ TEST_CASE("a warmed-up training step performs no heap allocation", "[alloc]") {
     for (int i = 0; i < 3; ++i) mlp.step(backward);  // the arena and the buffers reach their size
     const Allocations counted = count_allocations([&] {
         for (int i = 0; i < 10; ++i) mlp.step(backward);
+    });
+    INFO("operator new calls: " << counted.new_calls << ", malloc-family calls (operator new's included): " << counted.malloc_calls);
+    if (!counted.none()) print_first_stack();
+    CHECK(counted.none());
+}
+
+TEST_CASE("a warmed-up MMoE or PLE training step performs no heap allocation", "[alloc]") {
+    using namespace hyda::mtl;
+    hyda::test::KernelSettingsGuard guard;
+    const int threads = GENERATE(1, 2);
+    const Architecture arch = GENERATE(Architecture::mmoe, Architecture::ple);
+    INFO(threads << " thread(s), " << (arch == Architecture::mmoe ? "mmoe" : "ple"));
+    hyda::set_num_threads(threads);
+    constexpr int B = 256, D = 64, K = 3;
+    ModelSpec spec;
+    spec.inputs = D;
+    spec.arch = arch;
+    spec.trunk = {128};
+    spec.dropout = 0.1;
+    spec.experts = 2;
+    spec.levels = 2;
+    spec.tasks = {{"a", TaskKind::binary, 2, 0, {}}, {"b", TaskKind::regression, 2, 0, {16}}, {"c", TaskKind::multiclass, 4, 0, {}}};
+    Model<float> model(spec, 5);
+    std::vector<float> x(std::size_t(B) * D), labels(std::size_t(K) * B);
+    Rng rng(6);
+    std::normal_distribution<float> normal;
+    for (float& v : x) v = normal(rng);
+    for (float& y : labels) y = float(rng() % 2);
+    Adam<float> adam(model.parameters(), 1e-3f);
+    Tape<float> tape(7);
+    std::array<Var<float>, K> outputs, losses;
+    const float weights[K] = {1.0f, 0.5f, 0.25f};
+    auto step = [&] {
+        tape.reset();
+        model.forward(tape, tape.input(x.data(), B, D, "x"), true, outputs);
+        for (int k = 0; k < K; ++k)
+            losses[k] = Model<float>::loss(spec.tasks[std::size_t(k)], outputs[k], tape.input(labels.data() + std::size_t(k) * B, B, 1, "y"), {});
+        tape.backward_multi(losses);
+        for (Parameter<float>* p : model.parameters()) p->combine(weights, K);
+        adam.step();
+    };
+    for (int i = 0; i < 3; ++i) step();
+    const Allocations counted = count_allocations([&] {
+        for (int i = 0; i < 5; ++i) step();
     });
     INFO("operator new calls: " << counted.new_calls << ", malloc-family calls (operator new's included): " << counted.malloc_calls);
     if (!counted.none()) print_first_stack();

@@ -1,6 +1,7 @@
 // Training is bitwise identical on 1 and 2 threads, and the 2-thread run really reaches
 // the pool: the shapes are above the kernels' threading thresholds (a GEMM threads from
 // 4 MFLOP, an elementwise map from 65536 elements), which hyda::threaded_regions() proves.
+// The gated architectures (MMoE, PLE) too: their 256-wide expert layers are trunk-sized.
 #include <catch2/catch.hpp>
 
 #include <sstream>
@@ -19,6 +20,7 @@ struct Case {
     const char* strategy;
     std::vector<std::string> options;
     double dropout;
+    Architecture arch = Architecture::hps;
 };
 
 template <class T>
@@ -29,7 +31,8 @@ struct Outcome {
 };
 
 // fit() with validation data: trunk layers 256 x 256 on batches of 64 (8.4 MFLOP per
-// forward GEMM, 65536 weights per optimizer update).
+// forward GEMM, 65536 weights per optimizer update). MMoE: 2 experts of that trunk; PLE:
+// 2 levels of one-layer experts (1 shared, 1 per task), level 1's 256 x 256.
 template <class T>
 Outcome<T> fit_on(int threads, const Case& c, const typename Dataset<T>::Split& data) {
     hyda::set_num_threads(threads);
@@ -37,6 +40,9 @@ Outcome<T> fit_on(int threads, const Case& c, const typename Dataset<T>::Split& 
     spec.inputs = data.first.features;
     spec.trunk = {256, 256};
     spec.dropout = c.dropout;
+    spec.arch = c.arch;
+    spec.experts = c.arch == Architecture::ple ? 1 : 2;
+    if (c.arch == Architecture::ple) spec.trunk = {256};
     spec.tasks = synthetic_tasks();
     Model<T> model(spec, 2);
     auto strategy = make_strategy(c.strategy, 3, 0, c.options);
@@ -60,8 +66,10 @@ Outcome<T> fit_on(int threads, const Case& c, const typename Dataset<T>::Split& 
 
 TEMPLATE_TEST_CASE("training is bitwise identical on 1 and 2 threads, the threaded path taken", "[trainer]", float, double) {
     const Case c = GENERATE(Case{"hydalearn", {"gain=first_order"}, 0.0}, Case{"hydalearn", {"gain=exact", "batch=held_out"}, 0.2},
-                            Case{"gradnorm", {}, 0.0}, Case{"mgda", {}, 0.0}, Case{"slgrad", {}, 0.1});
-    INFO(c.strategy << (c.options.empty() ? "" : " " + c.options[0]) << ", dropout " << c.dropout);
+                            Case{"gradnorm", {}, 0.0}, Case{"mgda", {}, 0.0}, Case{"slgrad", {}, 0.1},
+                            Case{"hydalearn", {"gain=first_order"}, 0.1, Architecture::mmoe}, Case{"gradnorm", {}, 0.0, Architecture::mmoe},
+                            Case{"hydalearn", {"batch=held_out"}, 0.1, Architecture::ple});
+    INFO(c.strategy << (c.options.empty() ? "" : " " + c.options[0]) << ", dropout " << c.dropout << ", arch " << int(c.arch));
     SyntheticSpec synth;
     synth.rows = 384;
     const auto data = make_synthetic<TestType>(synth).split(2.0 / 3, 1.0 / 3, 1);
