@@ -23,8 +23,8 @@ struct Node {
     int in[3] = {-1, -1, -1};
     bool requires_grad = false;  // depends on a parameter
     bool is_loss = false;        // a loss function: accepts per-sample seeds
-    // An elementwise op whose backward may write its input's adjoint over its own
-    // (dx and dy aliased element for element).
+    // An op whose backward may write the adjoint of its input 0 over its own (dx and dy
+    // aliased element for element: the same shape).
     bool backward_in_place = false;
     T* value = nullptr;          // forward value, rows x cols
     Parameter<T>* param = nullptr;

@@ -138,10 +138,11 @@ void sweep(detail::TapeState<T>& state, std::span<const Var<T>> losses, std::spa
     }
 
     // Adjoint storage: one slot per reaching loss; parameters write their own buffers. A
-    // node whose one consumer works in place (an activation, dropout) shares that consumer's
-    // buffer: it has the same losses, so the same slots, and the consumer's backward turns
-    // dL/dy into dL/dx there, sparing a buffer and a pass over fresh memory. Consumers
-    // come later on the tape, so they are allocated first.
+    // node whose one consumer works in place (an activation, dropout, softmax, a gated
+    // sum's running total) and reads it as input 0 shares that consumer's buffer: it has
+    // the same losses, so the same slots, and the consumer's backward turns dL/dy into
+    // dL/dx there, sparing a buffer and a pass over fresh memory. Consumers come later on
+    // the tape, so they are allocated first.
     for (std::size_t id = nodes.size(); id-- > 0;) {
         Node<T>& n = nodes[id];
         if (n.param != nullptr) {
@@ -149,7 +150,7 @@ void sweep(detail::TapeState<T>& state, std::span<const Var<T>> losses, std::spa
             if (!multi && n.reach == 0) std::memset(n.adj, 0, sizeof(T) * n.size());
         } else if (n.reach != 0 && n.requires_grad) {
             Node<T>* c = n.consumers == 1 && n.consumer >= 0 ? &nodes[std::size_t(n.consumer)] : nullptr;
-            if (c != nullptr && c->backward_in_place) {
+            if (c != nullptr && c->backward_in_place && c->in[0] == int(id)) {
                 n.adj = c->adj;
                 c->adj_taken = true;
             } else {

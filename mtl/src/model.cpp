@@ -191,7 +191,7 @@ ad::Var<T> Model<T>::gate(ad::Tape<T>& tape, std::size_t weight, ad::Var<T> in) 
 // return in[k] holds task k's mixture sum_e w_ke f_e (its own experts, then the shared
 // ones) and, below the last level, in[K] the shared gate's mixture of all experts (each
 // task's, in task order, then the shared ones). Each expert's output is recorded once
-// and added, column e of a gate times it, into every mixture that reads it.
+// and added, column e of a gate times it (mix_add), into every mixture that reads it.
 template <class T>
 void Model<T>::gated_level(ad::Tape<T>& tape, const Level& level, bool last, std::uint64_t wanted, bool training, Streams& in) const {
     const Gating g = gating_of(spec_);
@@ -199,9 +199,7 @@ void Model<T>::gated_level(ad::Tape<T>& tape, const Level& level, bool last, std
     const std::size_t stride = 2 * spec_.trunk.size();  // parameters per expert
     Streams w, mix;  // gate weights [B x experts] and mixtures, per task and shared
     auto add_to = [&](int stream, int column, ad::Var<T> f) {
-        const ad::Var<T> term = f * ad::slice(w[std::size_t(stream)], ad::Axis::cols, column, column + 1);
-        ad::Var<T>& m = mix[std::size_t(stream)];
-        m = m ? m + term : term;
+        mix[std::size_t(stream)] = ad::mix_add(mix[std::size_t(stream)], f, w[std::size_t(stream)], column);
     };
     for (int k = 0; k < K; ++k)
         if (wanted >> k & 1) w[std::size_t(k)] = gate(tape, level.task_gates[std::size_t(k)], in[std::size_t(k)]);

@@ -108,6 +108,18 @@ TEST_CASE("shape mismatches name the op, the nodes and their shapes", "[errors]"
         CHECK_NOTHROW(slice(x, Axis::rows, 0, 4));
         CHECK_NOTHROW(slice(x, Axis::cols, 5, 6));
     }
+    SECTION("mix_add") {
+        const V x = in("x", 4, 6), w = in("w", 4, 3), acc = in("acc", 4, 6);
+        CHECK_THAT(invalid_argument_message([&] { mix_add(acc, x, in("w5", 5, 3), 0); }),
+                   Contains("mix_add") && Contains("'w5' [5 x 3]") && Contains("'x' [4 x 6]"));
+        for (const int column : {-1, 3})
+            CHECK_THAT(invalid_argument_message([&] { mix_add(acc, x, w, column); }),
+                       Contains("mix_add") && Contains("column " + std::to_string(column)) && Contains("'w' [4 x 3]"));
+        CHECK_THAT(invalid_argument_message([&] { mix_add(in("acc", 4, 5), x, w, 0); }),
+                   Contains("mix_add") && Contains("'acc' [4 x 5]") && Contains("'x' [4 x 6]"));
+        CHECK_NOTHROW(mix_add(acc, x, w, 2));
+        CHECK_NOTHROW(mix_add(V{}, x, w, 0));
+    }
     SECTION("loss label and option shapes") {
         const V p = in("pred", 4, 2), t_bad = in("target", 4, 3), t = in("target", 4, 2);
         CHECK_THAT(invalid_argument_message([&] { mse(p, t_bad); }),

@@ -283,7 +283,8 @@ TEMPLATE_TEST_CASE("backward_multi through every kind of op in the shared part",
     using T = TestType;
     // Between the trunk and the heads: slices, concats along both axes, every activation,
     // broadcasting arithmetic with trainable [rows x 1] and [1 x cols] operands, mean,
-    // softmax and dropout, so each op's backward runs with several slots at once. The losses take
+    // softmax, a gated sum (mix_add) and dropout, so each op's backward runs with several
+    // slots at once. The losses take
     // weights and masks, and one head feeds two losses.
     Model<T> m(10, 5, 12, 3, 91);
     Parameter<T> col_scale("col_scale", 10, 1), row_scale("row_scale", 1, 12);
@@ -301,6 +302,8 @@ TEMPLATE_TEST_CASE("backward_multi through every kind of op in the shared part",
     s = concat(hyda::ad::tanh(slice(s, Axis::rows, 0, 4)), slice(s, Axis::rows, 4, 10), Axis::rows);
     s = dropout(s, T(0.25)) * tape.param(row_scale);
     s = softmax(s * s) + s;  // softmax in place on its input's adjoint
+    const Var<T> gate = softmax(slice(s, Axis::cols, 0, 2));
+    s = mix_add(mix_add(Var<T>{}, s, gate, 0), hyda::ad::tanh(s), gate, 1);  // the second term in place on the first
     const Var<T> w = tape.input(weight, "w"), mk = tape.input(mask, "mask");
     const Var<T> out0 = m.heads[0]->output(tape, s), out1 = m.heads[1]->output(tape, s), out2 = m.heads[2]->output(tape, s);
     const Var<T> y0 = tape.input(m.heads[0]->labels, "y0"), y1 = tape.input(m.heads[1]->labels, "y1");

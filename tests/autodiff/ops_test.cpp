@@ -808,3 +808,67 @@ TEMPLATE_TEST_CASE("softmax: finite and exact for logits of +-1e4, float close t
         CHECK(double(x.grad().data()[i]) == Approx(xd.grad().data()[i]).epsilon(1e-4).margin(1e-6));
     }
 }
+
+TEST_CASE("mix_add: hand-computed terms, gradients of a gated sum", "[ops]") {
+    // w = [[0.25, 0.75], [1, 0]]: row 0 mixes x0 and x1 a quarter and three quarters.
+    std::vector<double> x0 = {4, 8, -4, 2, 2, 2}, x1 = {0, 4, 4, 1, 1, 1}, w = {0.25, 0.75, 1, 0};
+    Tape<double> tape;
+    const V wv = tape.input(w.data(), 2, 2, "w");
+    const V first = mix_add(V{}, tape.input(x0.data(), 2, 3, "x0"), wv, 0);
+    const V y = mix_add(first, tape.input(x1.data(), 2, 3, "x1"), wv, 1);
+    const double want_first[] = {1, 2, -1, 2, 2, 2}, want[] = {1, 5, 2, 2, 2, 2};
+    for (int i = 0; i < 6; ++i) CHECK(first.data()[i] == want_first[i]);
+    for (int i = 0; i < 6; ++i) CHECK(y.data()[i] == want[i]);
+
+    P e0 = make_param("e0", 5, 4, 121), e1 = make_param("e1", 5, 4, 122), e2 = make_param("e2", 5, 4, 123);
+    P g = make_param("g", 5, 3, 124, -2, 2);
+    // A softmax gate over three experts: each running sum's only consumer is the next
+    // term, which works on its adjoint in place; the terms tanh(e1) and the one-column
+    // gate sigmoid(g1) have one consumer too, but as inputs 1 and 2 keep their own buffers.
+    P g1 = make_param("g1", 5, 1, 125);
+    auto gated = [&](Tape<double>& t) {
+        const V gate = softmax(t.param(g));
+        V m = mix_add(V{}, t.param(e0), gate, 0);
+        m = mix_add(m, hyda::ad::tanh(t.param(e1)), gate, 1);
+        m = mix_add(m, t.param(e2), gate, 2);
+        return mix_add(m, t.param(e0), sigmoid(t.param(g1)), 0);
+    };
+    check_gradients([&](Tape<double>& t) { return project(gated(t)); }, {&e0, &e1, &e2, &g, &g1});
+    Tape<double> t2;
+    const V gate = softmax(t2.param(g));
+    const V first_term = mix_add(V{}, t2.param(e0), gate, 0);
+    const V second_term = mix_add(first_term, t2.param(e1), gate, 1);
+    t2.backward(project(second_term));
+    CHECK_THROWS_AS(t2.adjoint(second_term, 0), std::logic_error);  // the first term took over its buffer
+    CHECK(t2.adjoint(first_term, 0) != nullptr);
+    // A running sum read elsewhere too, an expert in two terms, the sum as its own term.
+    check_gradients(
+        [&](Tape<double>& t) {
+            const V gw = t.param(g);
+            const V m = mix_add(V{}, t.param(e0), gw, 0);
+            const V twice = mix_add(m, t.param(e0), gw, 2);
+            return project(mix_add(twice, twice, gw, 1) + m * m);
+        },
+        {&e0, &g});
+}
+
+TEMPLATE_TEST_CASE("mix_add: float close to double", "[ops]", float, double) {
+    using T = TestType;
+    P xd = make_param("x", 6, 7, 125), wd = make_param("w", 6, 2, 126), ad = make_param("acc", 6, 7, 127);
+    Parameter<T> x("x", 6, 7), w("w", 6, 2), acc("acc", 6, 7);
+    for (auto [from, to] : {std::pair{&xd, &x}, std::pair{&wd, &w}, std::pair{&ad, &acc}})
+        for (std::size_t i = 0; i < from->size(); ++i) to->value().data()[i] = T(from->value().data()[i]);
+    Tensor<double> rd(6, 7);
+    fill_uniform(rd, 128);
+    Tensor<T> r(6, 7);
+    for (std::size_t i = 0; i < r.size(); ++i) r.data()[i] = T(rd.data()[i]);
+    Tape<T> tt;
+    const Var<T> yt = mix_add(tt.param(acc), tt.param(x), tt.param(w), 1);
+    tt.backward(sum(yt * tt.input(r, "R")));
+    Tape<double> td;
+    const V yd = mix_add(td.param(ad), td.param(xd), td.param(wd), 1);
+    td.backward(sum(yd * td.input(rd, "R")));
+    for (std::size_t i = 0; i < x.size(); ++i) CHECK(double(yt.data()[i]) == Approx(yd.data()[i]).epsilon(1e-5).margin(1e-6));
+    for (auto [from, to] : {std::pair{&xd, &x}, std::pair{&wd, &w}, std::pair{&ad, &acc}})
+        for (std::size_t i = 0; i < from->size(); ++i) CHECK(double(to->grad().data()[i]) == Approx(from->grad().data()[i]).epsilon(1e-4).margin(1e-5));
+}

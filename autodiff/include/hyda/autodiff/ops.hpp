@@ -33,6 +33,10 @@ template <class T> Var<T> tanh(Var<T> x);
 template <class T> Var<T> sigmoid(Var<T> x);
 // Row-wise softmax: y[r, j] = exp(x[r, j]) / sum_i exp(x[r, i]), stable for any finite x.
 template <class T> Var<T> softmax(Var<T> x);
+// One term of a gated mixture sum_e w[:, e] * x_e: acc + w[:, column] * x, each row of x
+// [n x h] scaled by its row's weight in w [n x gates]. acc [n x h] may be empty (the
+// first term). A chain of them costs one pass per term forward and two backward.
+template <class T> Var<T> mix_add(Var<T> acc, Var<T> x, Var<T> w, int column);
 
 // Sum and mean of all elements: [1 x 1].
 template <class T> Var<T> sum(Var<T> x);
