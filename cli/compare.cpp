@@ -70,6 +70,7 @@ void run_compare_command(const CompareCommand& c, Io& io) {
     std::set<std::string> labels;
     for (const std::string& text : join_continuations(c.methods)) {
         methods.push_back(parse_method(text, task_count(c.data)));
+        check_method(methods.back(), c.setup, task_count(c.data));
         if (!labels.insert(text).second) throw UsageError("--methods: " + text + " is listed twice");
     }
     const std::optional<std::size_t> baseline = baseline_index(methods, c.baseline);

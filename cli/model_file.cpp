@@ -34,6 +34,7 @@ E get_enum(const nlohmann::json& j, const Names<E>& names) {
 const Names<TaskKind> task_kinds = {{TaskKind::binary, "binary"}, {TaskKind::regression, "regression"}, {TaskKind::multiclass, "multiclass"}};
 const Names<Activation> activations = {{Activation::relu, "relu"}, {Activation::leaky_relu, "leaky_relu"}, {Activation::gelu, "gelu"}, {Activation::tanh, "tanh"}};
 const Names<Init> inits = {{Init::he_xavier, "he_xavier"}, {Init::fan_in_uniform, "fan_in_uniform"}, {Init::xavier, "xavier"}};
+const Names<Architecture> architectures = {{Architecture::hps, "hps"}, {Architecture::mmoe, "mmoe"}, {Architecture::cgc, "cgc"}, {Architecture::ple, "ple"}};
 const Names<ColumnType> column_types = {{ColumnType::numeric, "numeric"}, {ColumnType::categorical, "categorical"}};
 const Names<TargetKind> target_kinds = {{TargetKind::binary, "binary"}, {TargetKind::regression, "regression"},
                                         {TargetKind::logregression, "logregression"}, {TargetKind::multiclass, "multiclass"}};
@@ -54,9 +55,11 @@ void from_json(const nlohmann::json& j, TaskSpec& t) {
 }
 
 void to_json(nlohmann::json& j, const ModelSpec& s) {
-    j = {{"inputs", s.inputs}, {"trunk", s.trunk}, {"dropout", s.dropout}, {"tasks", s.tasks}, {"main_task", s.main_task}};
+    j = {{"inputs", s.inputs}, {"trunk", s.trunk}, {"dropout", s.dropout}, {"tasks", s.tasks}, {"main_task", s.main_task},
+         {"experts", s.experts}, {"task_experts", s.task_experts}, {"levels", s.levels}};
     put_enum(j["activation"], s.activation, activations);
     put_enum(j["init"], s.init, inits);
+    put_enum(j["arch"], s.arch, architectures);
 }
 void from_json(const nlohmann::json& j, ModelSpec& s) {
     j.at("inputs").get_to(s.inputs);
@@ -66,6 +69,11 @@ void from_json(const nlohmann::json& j, ModelSpec& s) {
     j.at("tasks").get_to(s.tasks);
     j.at("main_task").get_to(s.main_task);
     s.init = get_enum(j.at("init"), inits);
+    // Files written before the gated architectures have a trunk (hps) and no expert counts.
+    s.arch = get_enum(j.value("arch", nlohmann::json("hps")), architectures);
+    s.experts = j.value("experts", s.experts);
+    s.task_experts = j.value("task_experts", s.task_experts);
+    s.levels = j.value("levels", s.levels);
 }
 
 void to_json(nlohmann::json& j, const Preprocessor::Feature& f) {
@@ -122,6 +130,7 @@ void from_json(const nlohmann::json& j, DataOptions& o) {
 
 void to_json(nlohmann::json& j, const TrainingSetup& o) {
     j = {{"trunk", o.trunk},         {"activation", o.activation},     {"dropout", o.dropout}, {"batch", o.batch},
+         {"arch", o.arch},           {"experts", o.experts},           {"task_experts", o.task_experts}, {"levels", o.levels},
          {"lr", o.lr},               {"optimizer", o.optimizer},       {"weight_decay", o.weight_decay},
          {"epochs", o.epochs},       {"patience", o.patience},         {"order_by", o.order_by}, {"batch_groups", o.batch_groups}};
 }
@@ -138,6 +147,10 @@ void from_json(const nlohmann::json& j, TrainingSetup& o) {
     // For the record only (predict and eval do not batch); absent in older files.
     o.order_by = j.value("order_by", "");
     o.batch_groups = j.value("batch_groups", "");
+    o.arch = j.value("arch", "hps");  // absent in files from before the gated architectures
+    o.experts = j.value("experts", 0);
+    o.task_experts = j.value("task_experts", 0);
+    o.levels = j.value("levels", 0);
 }
 
 void to_json(nlohmann::json& j, const Method& m) { j = {{"label", m.label}, {"strategy", m.strategy}, {"options", m.options}}; }

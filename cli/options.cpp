@@ -50,9 +50,14 @@ void add_threads_option(CLI::App& app, int& threads) {
 }
 
 void add_training_options(CLI::App& app, TrainingSetup& o) {
-    app.add_option("--trunk", o.trunk, "hidden sizes of the shared trunk")->delimiter(',');
+    app.add_option("--trunk", o.trunk, "hidden sizes of the shared trunk, or of each expert")->delimiter(',');
     app.add_option("--activation", o.activation, "trunk activation")->check(CLI::IsMember({"relu", "leaky_relu", "gelu", "tanh"}));
-    app.add_option("--dropout", o.dropout, "dropout after each trunk activation")->check(CLI::Range(0.0, 0.99));
+    app.add_option("--dropout", o.dropout, "dropout after each trunk (or expert) activation")->check(CLI::Range(0.0, 0.99));
+    app.add_option("--arch", o.arch, "hps (a shared trunk), mmoe, cgc or ple (gated experts; docs/architectures.md)")
+        ->check(CLI::IsMember({"hps", "mmoe", "cgc", "ple"}));
+    app.add_option("--experts", o.experts, "shared experts, per level (mmoe, cgc, ple; default 4)")->check(at_least(1));
+    app.add_option("--task-experts", o.task_experts, "experts of each task, per level (cgc, ple; default 1)")->check(at_least(1));
+    app.add_option("--levels", o.levels, "extraction levels (ple; default 2)")->check(at_least(1));
     app.add_option("--batch", o.batch, "mini-batch size")->check(at_least(1));
     app.add_option("--lr", o.lr, "learning rate")->check(at_least(0));
     app.add_option("--optimizer", o.optimizer, "adam, sgd or adamw")->check(CLI::IsMember({"adam", "sgd", "adamw"}));
@@ -141,6 +146,13 @@ mtl::ModelSpec model_spec(const TrainingSetup& o, const mtl::Preprocessor& pre) 
                       : o.activation == "tanh"     ? mtl::Activation::tanh
                                                    : mtl::Activation::relu;
     spec.dropout = o.dropout;
+    spec.arch = o.arch == "mmoe" ? mtl::Architecture::mmoe
+                : o.arch == "cgc" ? mtl::Architecture::cgc
+                : o.arch == "ple" ? mtl::Architecture::ple
+                                  : mtl::Architecture::hps;
+    if (o.experts > 0) spec.experts = o.experts;
+    if (o.task_experts > 0) spec.task_experts = o.task_experts;
+    if (o.levels > 0) spec.levels = o.levels;
     spec.tasks = pre.tasks();
     spec.main_task = 0;
     try {
@@ -175,6 +187,16 @@ void check(const TrainingSetup& o) {
     train_options(o, 1);
     if (o.trunk.empty() || std::any_of(o.trunk.begin(), o.trunk.end(), [](int w) { return w < 1; }))
         throw UsageError("--trunk: need one or more positive layer sizes");
+    // An option the architecture would not read is a mistake, not something to ignore.
+    const bool gated = o.arch != "hps", two_kinds = o.arch == "cgc" || o.arch == "ple";
+    if (o.experts > 0 && !gated) throw UsageError("--experts: only with --arch mmoe, cgc or ple");
+    if (o.task_experts > 0 && !two_kinds) throw UsageError("--task-experts: only with --arch cgc or ple");
+    if (o.levels > 0 && o.arch != "ple") throw UsageError("--levels: only with --arch ple");
+}
+
+void check_method(const Method& m, const TrainingSetup& o, int tasks) {
+    if (o.arch != "hps" && mtl::make_strategy(m.strategy, tasks, 0, m.options)->needs().sample_weights)
+        throw UsageError("method '" + m.label + "' needs --arch hps (it weights samples through the shared trunk's layers)");
 }
 
 }  // namespace hyda::cli

@@ -36,6 +36,9 @@ struct TrainingSetup {
     std::vector<int> trunk = {64, 64};
     std::string activation = "relu";
     double dropout = 0;
+    std::string arch = "hps";  // hps, mmoe, cgc, ple
+    // 0: not given, the library's default (ModelSpec); each is read by some architectures only.
+    int experts = 0, task_experts = 0, levels = 0;
     int batch = 256;
     double lr = 1e-3;
     std::string optimizer = "adam";
@@ -90,6 +93,8 @@ mtl::DataSpec data_spec(const DataOptions& o);
 int task_count(const DataOptions& o);
 mtl::ModelSpec model_spec(const TrainingSetup& o, const mtl::Preprocessor& pre);
 mtl::TrainOptions train_options(const TrainingSetup& o, std::uint64_t seed);  // batching from order_by / batch_groups
-void check(const TrainingSetup& o);  // everything train_options() would reject
+void check(const TrainingSetup& o);  // everything train_options() and model_spec() would reject
+// A method that cannot train the setup's architecture (SLGrad outside hps) is a usage error.
+void check_method(const Method& m, const TrainingSetup& o, int tasks);
 
 }  // namespace hyda::cli

@@ -67,6 +67,7 @@ void run_train(const TrainCommand& c, Io& io) {
     apply(c.data);
     check(c.setup);
     const Method method = make_method_spec(c.method, c.method_options, task_count(c.data));
+    check_method(method, c.setup, task_count(c.data));
     const mtl::DataSpec spec = data_spec(c.data);
     std::ofstream trace, report;  // opened before the work, so that a bad path fails early
     if (!c.trace.empty()) trace = open_output(c.trace, "--trace");

@@ -29,10 +29,10 @@ void check_roc_auc_from_predictions(const std::string& data, const std::string& 
     CHECK(hyda::mtl::roc_auc(score, y) == reported);
 }
 
-void train_predict_eval(const std::string& precision) {
-    TempDir dir("e2e_" + precision);
+void train_predict_eval(const std::string& precision, const std::vector<std::string>& architecture = {}) {
+    TempDir dir("e2e_" + precision + (architecture.empty() ? "" : "_" + architecture[1]));
     write_file(dir / "data.csv", small_csv(600));
-    const Result train = run_hyda(std::vector<std::string>{"train"} + small_task_options(dir / "data.csv") +
+    const Result train = run_hyda(std::vector<std::string>{"train"} + small_task_options(dir / "data.csv") + architecture +
                               std::vector<std::string>{"--precision", precision, "--out", dir / "model.json", "--report-json", dir / "report.json", "--quiet"});
     INFO(train.err);
     REQUIRE(train.code == 0);
@@ -67,6 +67,10 @@ void train_predict_eval(const std::string& precision) {
 
 TEST_CASE("train, predict and eval reproduce the reported test metrics (float)", "[cli]") { train_predict_eval("float"); }
 TEST_CASE("train, predict and eval reproduce the reported test metrics (double)", "[cli]") { train_predict_eval("double"); }
+TEST_CASE("train, predict and eval reproduce the reported test metrics of gated models", "[cli]") {
+    train_predict_eval("float", {"--arch", "mmoe", "--experts", "3"});
+    train_predict_eval("double", {"--arch", "ple", "--experts", "2", "--task-experts", "1", "--levels", "2"});
+}
 
 TEST_CASE("predict on a file without the target columns, all rows, in target units", "[cli]") {
     TempDir dir("predict_features");

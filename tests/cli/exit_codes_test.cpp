@@ -13,7 +13,9 @@ TEST_CASE("--help lists the commands, their options with defaults, and the exit 
     for (const char* word : {"train", "predict", "eval", "compare", "inspect", "synth", "Exit codes"}) CHECK_THAT(top.out, Contains(word));
     const Result train = run_hyda({"train", "--help"});
     CHECK(train.code == 0);
-    for (const char* word : {"--lr", "0.001", "--trunk", "--patience", "--method", "hydalearn", "--split", "--threads"}) CHECK_THAT(train.out, Contains(word));
+    for (const char* word : {"--lr", "0.001", "--trunk", "--patience", "--method", "hydalearn", "--split", "--threads", "--arch", "--experts",
+                             "--task-experts", "--levels"})
+        CHECK_THAT(train.out, Contains(word));
     const Result compare = run_hyda({"compare", "--help"});
     CHECK(compare.code == 0);
     for (const char* word : {"--order-by", "--batch-groups", "--quiet"}) CHECK_THAT(compare.out, Contains(word));
@@ -38,6 +40,18 @@ TEST_CASE("usage errors exit with 2", "[cli]") {
     CHECK_THAT(option.err, Contains("gain"));
     CHECK(train({"--split", "0.9,0.5"}).code == 2);
     CHECK(train({"--type", "x1=text"}).code == 2);
+    CHECK(train({"--arch", "moe"}).code == 2);
+    CHECK(train({"--arch", "ple", "--levels", "0"}).code == 2);
+    // An architecture option the architecture does not read, and SLGrad beside experts.
+    for (const auto& [extra, message] : {std::pair{std::vector<std::string>{"--experts", "3"}, "--experts: only with --arch mmoe, cgc or ple"},
+                                         std::pair{std::vector<std::string>{"--arch", "mmoe", "--task-experts", "2"}, "--task-experts: only with --arch cgc or ple"},
+                                         std::pair{std::vector<std::string>{"--arch", "cgc", "--levels", "2"}, "--levels: only with --arch ple"},
+                                         std::pair{std::vector<std::string>{"--arch", "ple", "--method", "slgrad"}, "method 'slgrad' needs --arch hps"}}) {
+        const Result r = train(extra);
+        CHECK(r.code == 2);
+        CHECK_THAT(r.err, Contains(message));
+    }
+    CHECK(run_hyda({"compare", "--data", dir / "data.csv", "--main", "label=yes", "--arch", "mmoe", "--methods", "ew,slgrad"}).code == 2);
     CHECK(run_hyda({"compare", "--data", dir / "data.csv", "--main", "label=yes", "--methods", "ew,ew"}).code == 2);
     CHECK_FALSE(std::filesystem::exists(dir / "m.json"));  // no run got as far as saving
 }

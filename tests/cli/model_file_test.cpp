@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <nlohmann/json.hpp>
 
 #include "cli_test_support.hpp"
 #include "hyda/mtl/data_error.hpp"
@@ -84,6 +85,35 @@ void reloads_bitwise(const std::string& precision) {
 }
 
 }  // namespace
+
+TEST_CASE("model file: a gated model keeps its architecture; a file without one is a trunk (hps)", "[cli]") {
+    TempDir dir("model_file_arch");
+    cli::ModelFile file = example_file();
+    file.spec.arch = mtl::Architecture::ple;
+    file.spec.experts = 3;
+    file.spec.task_experts = 2;
+    file.spec.levels = 3;
+    file.training.setup.arch = "ple";
+    file.training.setup.levels = 3;
+    const mtl::Model<float> model(file.spec, 7);
+    file.parameters = cli::parameters_of(model);
+    cli::save_model(dir / "m.json", file);
+    const cli::ModelFile back = cli::load_model(dir / "m.json");
+    CHECK(back.spec.arch == mtl::Architecture::ple);
+    CHECK((back.spec.experts == 3 && back.spec.task_experts == 2 && back.spec.levels == 3));
+    CHECK((back.training.setup.arch == "ple" && back.training.setup.levels == 3 && back.training.setup.experts == 0));
+    CHECK(cli::model_of<float>(back, "m.json").snapshot() == model.snapshot());
+
+    // The same file as one written before the architectures: without them, it names
+    // parameters a trunk model does not have.
+    nlohmann::json j = nlohmann::json::parse(read_file(dir / "m.json"));
+    for (const char* key : {"arch", "experts", "task_experts", "levels"}) j["model"].erase(key), j["training"]["setup"].erase(key);
+    write_file(dir / "old.json", j.dump());
+    const cli::ModelFile old = cli::load_model(dir / "old.json");
+    CHECK(old.spec.arch == mtl::Architecture::hps);
+    CHECK(old.training.setup.arch == "hps");
+    CHECK_THROWS_AS(cli::model_of<float>(old, "old.json"), mtl::DataError);
+}
 
 TEST_CASE("model file: float parameters reload bit for bit", "[cli]") { reloads_bitwise<float>("float"); }
 TEST_CASE("model file: double parameters reload bit for bit", "[cli]") { reloads_bitwise<double>("double"); }
