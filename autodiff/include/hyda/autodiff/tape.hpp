@@ -99,9 +99,10 @@ public:
     // backward), dL_k/dv as rows x cols, or nullptr where L_k does not depend on v. Lets a
     // caller read per-sample quantities (a row of a layer's output adjoint belongs to one
     // sample) without materialising per-sample gradients. Valid until the next sweep or
-    // reset(). An activation or dropout whose input has no other consumer hands its
-    // adjoint buffer on to that input (its backward works in place), so for such an op's
-    // output this throws std::logic_error: read the input's adjoint.
+    // reset(). An activation, dropout or softmax whose input has no other consumer, and a
+    // mix_add whose running sum has none, hands its adjoint buffer on to that input (its
+    // backward works in place), so for such an op's output this throws std::logic_error:
+    // read the input's adjoint.
     const T* adjoint(Var<T> v, int k) const;
 
     std::size_t size() const;  // number of nodes recorded since reset()
