@@ -22,6 +22,13 @@ namespace {
 
 using Factory = std::function<std::unique_ptr<Strategy>(int tasks, int main, detail::Options&)>;
 
+// A strategy's name, how its paper's coefficients reach the heads, and its constructor.
+struct Entry {
+    std::string name;
+    Heads heads;
+    Factory make;
+};
+
 std::vector<double> static_weights(int tasks, detail::Options& o) {
     std::vector<double> w = o.numbers("weights");
     if (int(w.size()) != tasks) {
@@ -30,25 +37,25 @@ std::vector<double> static_weights(int tasks, detail::Options& o) {
     return w;
 }
 
-const std::vector<std::pair<std::string, Factory>>& registry() {
-    static const std::vector<std::pair<std::string, Factory>> table = {
-        {"hydalearn", [](int k, int m, detail::Options& o) { return std::make_unique<HydaLearn>(k, m, o); }},
-        {"equal", [](int k, int, detail::Options&) { return std::make_unique<FixedWeights>("equal", std::vector<double>(std::size_t(k), 1.0)); }},
-        {"single", [](int k, int m, detail::Options&) {
+const std::vector<Entry>& registry() {
+    static const std::vector<Entry> table = {
+        {"hydalearn", Heads::own, [](int k, int m, detail::Options& o) { return std::make_unique<HydaLearn>(k, m, o); }},
+        {"equal", Heads::weighted, [](int k, int, detail::Options&) { return std::make_unique<FixedWeights>("equal", std::vector<double>(std::size_t(k), 1.0)); }},
+        {"single", Heads::own, [](int k, int m, detail::Options&) {
              std::vector<double> w(std::size_t(k), 0.0);
              w[std::size_t(m)] = 1;
              return std::make_unique<FixedWeights>("single", w);
          }},
-        {"static", [](int k, int, detail::Options& o) { return std::make_unique<FixedWeights>("static", static_weights(k, o)); }},
-        {"pcgrad", [](int k, int, detail::Options& o) { return std::make_unique<PCGrad>(k, o); }},
-        {"mgda", [](int k, int, detail::Options& o) { return std::make_unique<MGDA>(k, o); }},
-        {"cagrad", [](int k, int, detail::Options& o) { return std::make_unique<CAGrad>(k, o); }},
-        {"uncertainty", [](int k, int, detail::Options& o) { return std::make_unique<UncertaintyWeighting>(k, o); }},
-        {"dwa", [](int k, int, detail::Options& o) { return std::make_unique<DynamicWeightAverage>(k, o); }},
-        {"gradnorm", [](int k, int, detail::Options& o) { return std::make_unique<GradNorm>(k, o); }},
-        {"gcossim", [](int, int m, detail::Options& o) { return std::make_unique<GradientCosineSimilarity>(m, o); }},
-        {"olaux", [](int k, int m, detail::Options& o) { return std::make_unique<OnlineAuxiliaryWeighting>(k, m, o); }},
-        {"slgrad", [](int, int, detail::Options& o) { return std::make_unique<SLGrad>(o); }},
+        {"static", Heads::weighted, [](int k, int, detail::Options& o) { return std::make_unique<FixedWeights>("static", static_weights(k, o)); }},
+        {"pcgrad", Heads::own, [](int k, int, detail::Options& o) { return std::make_unique<PCGrad>(k, o); }},
+        {"mgda", Heads::own, [](int k, int, detail::Options& o) { return std::make_unique<MGDA>(k, o); }},
+        {"cagrad", Heads::own, [](int k, int, detail::Options& o) { return std::make_unique<CAGrad>(k, o); }},
+        {"uncertainty", Heads::weighted, [](int k, int, detail::Options& o) { return std::make_unique<UncertaintyWeighting>(k, o); }},
+        {"dwa", Heads::weighted, [](int k, int, detail::Options& o) { return std::make_unique<DynamicWeightAverage>(k, o); }},
+        {"gradnorm", Heads::weighted, [](int k, int, detail::Options& o) { return std::make_unique<GradNorm>(k, o); }},
+        {"gcossim", Heads::weighted, [](int, int m, detail::Options& o) { return std::make_unique<GradientCosineSimilarity>(m, o); }},
+        {"olaux", Heads::weighted, [](int k, int m, detail::Options& o) { return std::make_unique<OnlineAuxiliaryWeighting>(k, m, o); }},
+        {"slgrad", Heads::weighted, [](int, int, detail::Options& o) { return std::make_unique<SLGrad>(o); }},
     };
     return table;
 }
@@ -57,17 +64,18 @@ const std::vector<std::pair<std::string, Factory>>& registry() {
 
 std::unique_ptr<Strategy> make_strategy(const std::string& name, int tasks, int main, const std::vector<std::string>& options) {
     if (tasks < 1 || main < 0 || main >= tasks) throw std::invalid_argument("make_strategy: main task " + std::to_string(main) + " of " + std::to_string(tasks));
-    for (const auto& [key, factory] : registry()) {
-        if (key != name) continue;
+    for (const Entry& e : registry()) {
+        if (e.name != name) continue;
         detail::Options o(name, options);
-        std::unique_ptr<Strategy> s = factory(tasks, main, o);
+        std::unique_ptr<Strategy> s = e.make(tasks, main, o);
+        s->heads_ = o.text("heads", e.heads == Heads::own ? "own" : "weighted", {"own", "weighted"}) == "own" ? Heads::own : Heads::weighted;
         o.finish();
         s->tasks_ = tasks;
         s->main_ = main;
         return s;
     }
     std::string known;
-    for (const auto& [key, f] : registry()) known += (known.empty() ? "" : ", ") + key;
+    for (const Entry& e : registry()) known += (known.empty() ? "" : ", ") + e.name;
     throw std::invalid_argument("unknown weighting strategy '" + name + "' (known: " + known + ")");
 }
 
@@ -120,7 +128,7 @@ void Strategy::end_epoch(std::span<const double> mean_losses) {
 
 std::vector<std::string> strategy_names() {
     std::vector<std::string> names;
-    for (const auto& [key, f] : registry()) names.push_back(key);
+    for (const Entry& e : registry()) names.push_back(e.name);
     return names;
 }
 

@@ -156,9 +156,10 @@ void Trainer<T>::State::combine() {
     const auto& ps = params();
     for (int k = 0; k < K; ++k) coef_t[std::size_t(k)] = T(coefficients[std::size_t(k)]);
     for (std::size_t i = 0; i < model.shared_count(); ++i) ps[i]->combine(coef_t.data(), K);
+    const bool weighted = strategy.heads() == Heads::weighted;
     for (int k = 0; k < K; ++k) {
         std::fill(one_hot.begin(), one_hot.end(), T(0));
-        one_hot[std::size_t(k)] = T(1);
+        one_hot[std::size_t(k)] = weighted ? coef_t[std::size_t(k)] : T(1);
         const auto [first, last] = model.head_range(k);
         for (std::size_t i = first; i < last; ++i) ps[i]->combine(one_hot.data(), K);
     }

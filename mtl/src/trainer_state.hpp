@@ -69,7 +69,8 @@ struct Trainer<T>::State {
     // Forward, one backward sweep, the statistics the strategy needs, its coefficients.
     void analyse(const Dataset<T>& data, std::span<const int> rows, const Dataset<T>* held_out);
     // grad() of every parameter: the shared ones combine the task gradients, each head
-    // takes its own task's gradient.
+    // takes its own task's gradient, times its coefficient if the strategy's heads() is
+    // weighted.
     void combine();
 
     // --- step_statistics.cpp ---

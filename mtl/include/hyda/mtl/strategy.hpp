@@ -1,8 +1,8 @@
 #pragma once
 // Task-weighting strategies. Each sees the statistics of one mini-batch and returns one
 // coefficient per task: the shared parameters then move along sum_k c_k g_k, where g_k
-// is task k's gradient of the shared parameters (task heads always take their own
-// task's gradient). Most methods need only the losses and the Gram matrix
+// is task k's gradient of the shared parameters; task k's head takes its own gradient
+// h_k, or c_k h_k (heads(), below). Most methods need only the losses and the Gram matrix
 // G_ij = <g_i, g_j>; the trainer computes the extra statistics a strategy asks for
 // in needs(), and nothing else.
 #include <cstdint>
@@ -49,6 +49,12 @@ struct SampleContext {
     double ref_norm = 0;           // ||g_ref||
 };
 
+// How the coefficients reach the task heads. A head serves one task, so c_k only scales
+// its step: `weighted` (c_k h_k) is what differentiating the weighted loss sum_k c_k L_k
+// does, as the loss-weighting papers do; `own` (h_k) is what the gradient-surgery
+// methods' code does, the coefficients deciding only how the tasks share the trunk.
+enum class Heads { own, weighted };
+
 class Strategy {
 public:
     virtual ~Strategy() = default;
@@ -77,6 +83,9 @@ public:
     // own task counts only).
     int tasks() const { return tasks_; }
     int main_task() const { return main_; }
+    // Option heads=own|weighted; the default is the method's paper's (make_strategy), and
+    // own for a strategy built directly.
+    Heads heads() const { return heads_; }
 
 private:
     // Each method's rule, given checked inputs.
@@ -86,10 +95,12 @@ private:
 
     friend std::unique_ptr<Strategy> make_strategy(const std::string&, int, int, const std::vector<std::string>&);
     int tasks_ = 0, main_ = 0;
+    Heads heads_ = Heads::own;
 };
 
 // Builds a strategy by name ("hydalearn", "equal", "pcgrad", ...; see strategy_names()).
-// Options as "key=value" pairs, e.g. {"gain=exact", "normalize=sum"}. Throws
+// Options as "key=value" pairs, e.g. {"gain=exact", "normalize=sum"}; every strategy takes
+// heads=own|weighted. Throws
 // std::invalid_argument naming the unknown strategy or option.
 std::unique_ptr<Strategy> make_strategy(const std::string& name, int tasks, int main, const std::vector<std::string>& options = {});
 std::vector<std::string> strategy_names();

@@ -4,7 +4,7 @@
 //   forward once -> K losses -> backward_multi (one sweep) -> per-task gradients g_k of
 //   the shared parameters -> Gram matrix G = [<g_i, g_j>] -> strategy (losses, G, gains)
 //   -> coefficients c_k -> shared gradient sum_k c_k g_k, each head its own task's
-//   gradient -> optimizer step
+//   gradient (times c_k if the strategy's heads are weighted) -> optimizer step
 //
 // A sample-weighting strategy (SLGrad) adds, before G: the main task's gradient on a
 // held-out batch, each sample's inner product with it (from the first sweep, one GEMM per
