@@ -126,6 +126,16 @@ void Strategy::end_epoch(std::span<const double> mean_losses) {
     do_end_epoch(mean_losses);
 }
 
+void Strategy::after_step(std::span<const double> losses_before, std::span<const double> losses_after) {
+    if (tasks_ != 0) {
+        require_size(*this, "losses_before", losses_before.size(), std::size_t(tasks_), "one per task");
+        require_size(*this, "losses_after", losses_after.size(), std::size_t(tasks_), "one per task");
+    } else if (losses_before.size() != losses_after.size()) {
+        require_size(*this, "losses_after", losses_after.size(), losses_before.size(), "as many as losses_before");
+    }
+    do_after_step(losses_before, losses_after);
+}
+
 std::vector<std::string> strategy_names() {
     std::vector<std::string> names;
     for (const Entry& e : registry()) names.push_back(e.name);
