@@ -48,6 +48,7 @@ TEST_CASE("every strategy accepts well-formed inputs", "[strategies][input]") {
         if (s->needs().sample_weights) CHECK_NOTHROW(s->sample_weights(in.sample, in.w));
         CHECK_NOTHROW(s->coefficients(in.step, in.c));
         CHECK_NOTHROW(s->end_epoch(in.mean_losses));
+        CHECK_NOTHROW(s->after_step(in.losses, in.mean_losses));
     }
 }
 
@@ -73,6 +74,8 @@ TEST_CASE("every strategy rejects a step context or output of the wrong size, na
         Vec c(4);
         CHECK_THAT(invalid_argument_message([&] { s->coefficients(in.step, c); }), Contains(who + "the output c has 4 values, expected 3"));
         CHECK_THAT(invalid_argument_message([&] { s->end_epoch(short_vec); }), Contains(who + "mean_losses has 2 values, expected 3"));
+        CHECK_THAT(invalid_argument_message([&] { s->after_step(short_vec, in.losses); }), Contains(who + "losses_before has 2 values, expected 3 (one per task)"));
+        CHECK_THAT(invalid_argument_message([&] { s->after_step(in.losses, short_vec); }), Contains(who + "losses_after has 2 values, expected 3 (one per task)"));
     }
 }
 

@@ -56,7 +56,7 @@ void SmoothTchebycheff::do_coefficients(const StepContext& ctx, std::span<double
     bool any = false;
     for (std::size_t k = 0; k < K; ++k) {
         const bool present = ctx.losses[k] > 0;
-        scaled_[k] = present ? preference_[k] * std::log(ctx.losses[k] / nadir_[k]) / mu_ : -INFINITY;
+        scaled_[k] = present ? preference_[k] * (std::log(ctx.losses[k]) - std::log(nadir_[k])) / mu_ : -INFINITY;
         any |= present;
     }
     if (!any) {
