@@ -10,14 +10,14 @@
 namespace hyda::mtl {
 namespace {
 
+// The option's names, in the order of RandomLossWeighting::Distribution.
 const std::vector<std::string> distribution_names = {"normal", "uniform", "dirichlet", "bernoulli", "constrained_bernoulli"};
 
 }  // namespace
 
-RandomLossWeighting::RandomLossWeighting(detail::Options& options)
-    : dist_(Distribution(std::find(distribution_names.begin(), distribution_names.end(), options.text("dist", "normal", distribution_names)) -
-                         distribution_names.begin())),
-      scale_(options.number("scale", 1.0)) {
+RandomLossWeighting::RandomLossWeighting(detail::Options& options) : scale_(options.number("scale", 1.0)) {
+    const std::string dist = options.text("dist", "normal", distribution_names);
+    dist_ = Distribution(std::find(distribution_names.begin(), distribution_names.end(), dist) - distribution_names.begin());
     if (!(scale_ > 0)) throw std::invalid_argument("rlw: scale must be > 0");
 }
 

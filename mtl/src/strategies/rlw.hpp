@@ -34,8 +34,8 @@ private:
     void do_coefficients(const StepContext& ctx, std::span<double> c) override;
 
     enum class Distribution { normal, uniform, dirichlet, bernoulli, constrained_bernoulli };
-    Distribution dist_;
     double scale_;
+    Distribution dist_ = Distribution::normal;
 };
 
 }  // namespace hyda::mtl
