@@ -5,16 +5,22 @@
 #include <stdexcept>
 
 #include "strategies/cagrad.hpp"
+#include "strategies/dbmtl.hpp"
 #include "strategies/dwa.hpp"
+#include "strategies/famo.hpp"
 #include "strategies/fixed.hpp"
 #include "strategies/gcossim.hpp"
+#include "strategies/gls.hpp"
 #include "strategies/gradnorm.hpp"
 #include "strategies/hydalearn.hpp"
+#include "strategies/metabalance.hpp"
 #include "strategies/mgda.hpp"
 #include "strategies/olaux.hpp"
 #include "strategies/options.hpp"
 #include "strategies/pcgrad.hpp"
+#include "strategies/rlw.hpp"
 #include "strategies/slgrad.hpp"
+#include "strategies/stch.hpp"
 #include "strategies/uncertainty.hpp"
 
 namespace hyda::mtl {
@@ -56,6 +62,12 @@ const std::vector<Entry>& registry() {
         {"gcossim", Heads::weighted, [](int, int m, detail::Options& o) { return std::make_unique<GradientCosineSimilarity>(m, o); }},
         {"olaux", Heads::weighted, [](int k, int m, detail::Options& o) { return std::make_unique<OnlineAuxiliaryWeighting>(k, m, o); }},
         {"slgrad", Heads::weighted, [](int, int, detail::Options& o) { return std::make_unique<SLGrad>(o); }},
+        {"rlw", Heads::weighted, [](int, int, detail::Options& o) { return std::make_unique<RandomLossWeighting>(o); }},
+        {"gls", Heads::weighted, [](int k, int, detail::Options&) { return std::make_unique<GeometricLossStrategy>(k); }},
+        {"dbmtl", Heads::weighted, [](int k, int, detail::Options& o) { return std::make_unique<DualBalancing>(k, o); }},
+        {"stch", Heads::weighted, [](int k, int, detail::Options& o) { return std::make_unique<SmoothTchebycheff>(k, o); }},
+        {"famo", Heads::weighted, [](int k, int, detail::Options& o) { return std::make_unique<FAMO>(k, o); }},
+        {"metabalance", Heads::own, [](int k, int, detail::Options& o) { return std::make_unique<MetaBalance>(k, o); }},
     };
     return table;
 }
@@ -124,6 +136,16 @@ void Strategy::sample_weights(const SampleContext& ctx, std::span<double> w) {
 void Strategy::end_epoch(std::span<const double> mean_losses) {
     if (tasks_ != 0) require_size(*this, "mean_losses", mean_losses.size(), std::size_t(tasks_), "one per task");
     do_end_epoch(mean_losses);
+}
+
+void Strategy::after_step(std::span<const double> losses_before, std::span<const double> losses_after) {
+    if (tasks_ != 0) {
+        require_size(*this, "losses_before", losses_before.size(), std::size_t(tasks_), "one per task");
+        require_size(*this, "losses_after", losses_after.size(), std::size_t(tasks_), "one per task");
+    } else if (losses_before.size() != losses_after.size()) {
+        require_size(*this, "losses_after", losses_after.size(), losses_before.size(), "as many as losses_before");
+    }
+    do_after_step(losses_before, losses_after);
 }
 
 std::vector<std::string> strategy_names() {

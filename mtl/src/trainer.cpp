@@ -46,7 +46,10 @@ Trainer<T>::State::State(Model<T>& m, Strategy& s, TrainOptions o)
     }
     for (const TaskSpec& t : model.spec().tasks) label_names.push_back(t.name + ".labels"), mask_names.push_back(t.name + ".mask");
     outputs.resize(std::size_t(K));
+    side_outputs.resize(std::size_t(K));
     losses.resize(std::size_t(K));
+    losses_before.resize(std::size_t(K));
+    losses_after.resize(std::size_t(K));
     loss_values.resize(std::size_t(K));
     gram.resize(std::size_t(K) * K);
     gram_last.resize(std::size_t(K) * K);
@@ -120,6 +123,14 @@ void Trainer<T>::State::main_gradient(int B) {
 }
 
 template <class T>
+void Trainer<T>::State::batch_losses(const Dataset<T>& data, std::span<const int> rows, std::vector<double>& out) {
+    const int B = gather(data, rows);
+    side_tape.reset();
+    model.forward(side_tape, side_tape.input(xb.data(), B, data.features, "x"), false, side_outputs);
+    for (int k = 0; k < K; ++k) out[std::size_t(k)] = double(task_loss(side_tape, side_outputs[std::size_t(k)], k, B).item());
+}
+
+template <class T>
 void Trainer<T>::State::analyse(const Dataset<T>& data, std::span<const int> rows, const Dataset<T>* held_out) {
     data.check_shapes(model.spec(), "training data");  // O(tasks): fit() checked the values once
     if (held_out != nullptr) held_out->check_shapes(model.spec(), "held-out data");
@@ -187,7 +198,16 @@ void Trainer<T>::step(const Dataset<T>& data, std::span<const int> rows, const D
     s.analyse(data, rows, held_out);
     s.combine();
     if (s.opt.clip_norm > 0) ad::clip_grad_norm(std::span<ad::Parameter<T>* const>(s.params()), T(s.opt.clip_norm));
+    // The losses before and after the step, both without dropout so that they differ by
+    // the step alone: without dropout the training forward measured them already.
+    const bool around = s.needs.losses_after_step;
+    if (around && s.model.spec().dropout == 0) std::copy(s.loss_values.begin(), s.loss_values.end(), s.losses_before.begin());
+    if (around && s.model.spec().dropout != 0) s.batch_losses(data, rows, s.losses_before);
     s.optimizer->step();
+    if (around) {
+        s.batch_losses(data, rows, s.losses_after);
+        s.strategy.after_step(s.losses_before, s.losses_after);
+    }
     if (s.opt.trace != nullptr) s.write_trace();
     ++s.steps;
 }

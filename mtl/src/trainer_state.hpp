@@ -35,8 +35,9 @@ struct Trainer<T>::State {
     // Per-step buffers, sized once.
     std::vector<T> xb, yb, mb;  // batch features; labels and masks, task-major
     std::vector<std::string> label_names, mask_names;  // "<task>.labels", "<task>.mask": what errors name
-    std::vector<ad::Var<T>> outputs, losses;
+    std::vector<ad::Var<T>> outputs, losses, side_outputs;  // side_outputs: on side_tape
     std::vector<double> loss_values, gram, gram_last, gains, coefficients;
+    std::vector<double> losses_before, losses_after;  // around the optimizer step, if the strategy asks
     std::vector<T> coef_t, one_hot, diag, scaled, backup, precond;
     std::vector<std::vector<T>> main_ref;  // per shared parameter: the main gradient gains compare with
     std::vector<int> held_rows;
@@ -66,6 +67,9 @@ struct Trainer<T>::State {
     double main_loss(int B);
     // main_ref = the main task's gradient of the shared parameters on the gathered batch.
     void main_gradient(int B);
+    // Every task's loss at the current parameters on the rows `rows` of `data` (gathered
+    // again: a held-out batch may have taken the buffers), without dropout.
+    void batch_losses(const Dataset<T>& data, std::span<const int> rows, std::vector<double>& out);
     // Forward, one backward sweep, the statistics the strategy needs, its coefficients.
     void analyse(const Dataset<T>& data, std::span<const int> rows, const Dataset<T>* held_out);
     // grad() of every parameter: the shared ones combine the task gradients, each head

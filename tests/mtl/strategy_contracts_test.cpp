@@ -49,6 +49,7 @@ TEST_CASE("every strategy accepts well-formed inputs", "[strategies][input]") {
         if (s->needs().sample_weights) CHECK_NOTHROW(s->sample_weights(in.sample, in.w));
         CHECK_NOTHROW(s->coefficients(in.step, in.c));
         CHECK_NOTHROW(s->end_epoch(in.mean_losses));
+        CHECK_NOTHROW(s->after_step(in.losses, in.mean_losses));
     }
 }
 
@@ -74,6 +75,8 @@ TEST_CASE("every strategy rejects a step context or output of the wrong size, na
         Vec c(4);
         CHECK_THAT(invalid_argument_message([&] { s->coefficients(in.step, c); }), Contains(who + "the output c has 4 values, expected 3"));
         CHECK_THAT(invalid_argument_message([&] { s->end_epoch(short_vec); }), Contains(who + "mean_losses has 2 values, expected 3"));
+        CHECK_THAT(invalid_argument_message([&] { s->after_step(short_vec, in.losses); }), Contains(who + "losses_before has 2 values, expected 3 (one per task)"));
+        CHECK_THAT(invalid_argument_message([&] { s->after_step(in.losses, short_vec); }), Contains(who + "losses_after has 2 values, expected 3 (one per task)"));
     }
 }
 
@@ -115,7 +118,7 @@ TEST_CASE("SLGrad rejects a sample context or output of the wrong size, naming i
 TEST_CASE("every strategy takes heads=own|weighted, defaulting to its paper's choice", "[strategies][input]") {
     // Loss-weighting papers differentiate the weighted loss whole (heads weighted); the
     // gradient-surgery methods' code, HydaLearn and single-task leave the heads alone.
-    const std::vector<std::string> own = {"hydalearn", "single", "pcgrad", "mgda", "cagrad"};
+    const std::vector<std::string> own = {"hydalearn", "single", "pcgrad", "mgda", "cagrad", "metabalance"};
     for (const std::string& name : strategy_names()) {
         INFO(name);
         const std::vector<std::string> options = name == "static" ? std::vector<std::string>{"weights=1,1"} : std::vector<std::string>{};

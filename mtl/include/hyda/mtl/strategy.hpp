@@ -21,6 +21,7 @@ struct Needs {
     bool held_out_gains = false;     // gains measured on a held-out batch, not the training batch
     bool last_layer_gram = false;    // G over the last shared weight only (GradNorm)
     bool sample_weights = false;     // per-sample seeds from gradient alignment (SLGrad)
+    bool losses_after_step = false;  // every task's loss on the batch again after the step (FAMO)
 };
 
 // Everything about one mini-batch a strategy can read. Spans are valid during the call.
@@ -77,6 +78,10 @@ public:
     void sample_weights(const SampleContext& ctx, std::span<double> w);
     // Called after each epoch with the mean training loss of each task (DWA).
     void end_epoch(std::span<const double> mean_losses);
+    // With needs().losses_after_step: called after each optimizer step with every task's
+    // loss on the step's batch just before and just after the step, both measured without
+    // dropout (one extra forward; FAMO). Sizes: one per task.
+    void after_step(std::span<const double> losses_before, std::span<const double> losses_after);
 
     // The task count and main task make_strategy built it for, which the entry points and
     // the Trainer check (0 tasks: a strategy built directly, checked against the contexts'
@@ -92,6 +97,7 @@ private:
     virtual void do_coefficients(const StepContext& ctx, std::span<double> c) = 0;
     virtual void do_sample_weights(const SampleContext&, std::span<double>) { throw std::logic_error(name() + " does not weight samples"); }
     virtual void do_end_epoch(std::span<const double>) {}
+    virtual void do_after_step(std::span<const double>, std::span<const double>) {}
 
     friend std::unique_ptr<Strategy> make_strategy(const std::string&, int, int, const std::vector<std::string>&);
     int tasks_ = 0, main_ = 0;
