@@ -3,6 +3,7 @@
 // std::invalid_argument naming the strategy and the span, before any rule reads it.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -113,4 +114,24 @@ TEST_CASE("SLGrad rejects a sample context or output of the wrong size, naming i
     CHECK_THAT(invalid_argument_message([&] { s->sample_weights(in.sample, w); }), Contains("strategy 'slgrad': the output w has 13 values, expected 12 (tasks x samples)"));
     // A strategy that does not weight samples says so.
     CHECK_THROWS_WITH(make_strategy("equal", 3, 0)->sample_weights(in.sample, in.w), Contains("equal does not weight samples"));
+}
+
+TEST_CASE("every strategy takes heads=own|weighted, defaulting to its paper's choice", "[strategies][input]") {
+    // Loss-weighting papers differentiate the weighted loss whole (heads weighted); the
+    // gradient-surgery methods' code, HydaLearn and single-task leave the heads alone.
+    const std::vector<std::string> own = {"hydalearn", "single", "pcgrad", "mgda", "cagrad"};
+    for (const std::string& name : strategy_names()) {
+        INFO(name);
+        const std::vector<std::string> options = name == "static" ? std::vector<std::string>{"weights=1,1"} : std::vector<std::string>{};
+        const bool paper_own = std::find(own.begin(), own.end(), name) != own.end();
+        CHECK(make_strategy(name, 2, 0, options)->heads() == (paper_own ? Heads::own : Heads::weighted));
+        for (const auto& [text, heads] : {std::pair{"heads=own", Heads::own}, std::pair{"heads=weighted", Heads::weighted}}) {
+            std::vector<std::string> with = options;
+            with.push_back(text);
+            CHECK(make_strategy(name, 2, 0, with)->heads() == heads);
+        }
+        std::vector<std::string> bad = options;
+        bad.push_back("heads=both");
+        CHECK_THAT(invalid_argument_message([&] { make_strategy(name, 2, 0, bad); }), Contains("heads=both"));
+    }
 }
