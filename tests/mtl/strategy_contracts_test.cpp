@@ -119,7 +119,7 @@ TEST_CASE("SLGrad rejects a sample context or output of the wrong size, naming i
 TEST_CASE("every strategy takes heads=own|weighted, defaulting to its paper's choice", "[strategies][input]") {
     // Loss-weighting papers differentiate the weighted loss whole (heads weighted); the
     // gradient-surgery methods' code, HydaLearn and single-task leave the heads alone.
-    const std::vector<std::string> own = {"hydalearn", "single", "pcgrad", "mgda", "cagrad"};
+    const std::vector<std::string> own = {"hydalearn", "single", "pcgrad", "mgda", "cagrad", "gradvac", "moco"};
     for (const std::string& name : strategy_names()) {
         INFO(name);
         const std::vector<std::string> options = name == "static" ? std::vector<std::string>{"weights=1,1"} : std::vector<std::string>{};
