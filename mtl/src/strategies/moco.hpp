@@ -23,10 +23,13 @@ namespace hyda::mtl {
 // beta and gamma per experiment): beta=0.5 in (0, 1], beta_sigma=0.5, gamma=0.1,
 // gamma_sigma=0.5, rho=0 (all >= 0); normalize=none | loss: what enters the tracker, g_k
 // (the paper) or L_k g_k / ||g_k|| (LibMTL, and an option of the authors' code).
-// Deviations from LibMTL's code: it maps lambda back to the simplex with a softmax of
-// lambda - gamma_t (Y^T Y + rho I) lambda; we project, as the paper's algorithm (and the
-// authors' LibMTL-based code) does. normalize=loss gives a zero gradient scale 0, where
-// LibMTL divides by ||g_k|| + 1e-8.
+// Deviations: LibMTL (and the authors' CAGrad-based script) maps lambda back to the
+// simplex with a softmax of lambda - gamma_t (Y^T Y + rho I) lambda; we project, as the
+// paper's algorithm and the authors' LibMTL-based code (github.com/heshandevaka/MoCo,
+// "Tracking") do. That code steps with 2 Y^T Y lambda; we use the paper's
+// (Y^T Y + rho I) lambda (a factor 2 in gamma). normalize=loss gives a zero gradient the
+// factor 0, where LibMTL divides by ||g_k|| + 1e-8. The direction is a convex combination,
+// as MGDA's; the authors' CAGrad-based script multiplies it by the number of tasks.
 class MoCo final : public Strategy {
 public:
     MoCo(int tasks, detail::Options& options);
