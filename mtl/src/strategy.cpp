@@ -12,9 +12,11 @@
 #include "strategies/gcossim.hpp"
 #include "strategies/gls.hpp"
 #include "strategies/gradnorm.hpp"
+#include "strategies/gradvac.hpp"
 #include "strategies/hydalearn.hpp"
 #include "strategies/metabalance.hpp"
 #include "strategies/mgda.hpp"
+#include "strategies/moco.hpp"
 #include "strategies/olaux.hpp"
 #include "strategies/options.hpp"
 #include "strategies/pcgrad.hpp"
@@ -56,6 +58,8 @@ const std::vector<Entry>& registry() {
         {"pcgrad", Heads::own, [](int k, int, detail::Options& o) { return std::make_unique<PCGrad>(k, o); }},
         {"mgda", Heads::own, [](int k, int, detail::Options& o) { return std::make_unique<MGDA>(k, o); }},
         {"cagrad", Heads::own, [](int k, int, detail::Options& o) { return std::make_unique<CAGrad>(k, o); }},
+        {"gradvac", Heads::own, [](int k, int, detail::Options& o) { return std::make_unique<GradVac>(k, o); }},
+        {"moco", Heads::own, [](int k, int, detail::Options& o) { return std::make_unique<MoCo>(k, o); }},
         {"uncertainty", Heads::weighted, [](int k, int, detail::Options& o) { return std::make_unique<UncertaintyWeighting>(k, o); }},
         {"dwa", Heads::weighted, [](int k, int, detail::Options& o) { return std::make_unique<DynamicWeightAverage>(k, o); }},
         {"gradnorm", Heads::weighted, [](int k, int, detail::Options& o) { return std::make_unique<GradNorm>(k, o); }},
@@ -110,17 +114,41 @@ std::size_t checked_tasks(const Strategy& s, const char* context, int tasks, int
     return std::size_t(tasks);
 }
 
+// Checks a step context against what the strategy reads; returns the task count.
+std::size_t checked_step(const Strategy& s, const StepContext& ctx) {
+    const std::size_t K = checked_tasks(s, "StepContext", ctx.tasks, ctx.main);
+    const Needs n = s.needs();
+    require_size(s, "losses", ctx.losses.size(), K, "one per task");
+    require_size(s, "gram", ctx.gram.size(), K * K, "tasks x tasks");
+    if (n.last_layer_gram) require_size(s, "gram_last", ctx.gram_last.size(), K * K, "tasks x tasks");
+    if (n.first_order_gains || n.exact_gains) require_size(s, "gains", ctx.gains.size(), K, "one per task");
+    return K;
+}
+
 }  // namespace
 
 void Strategy::coefficients(const StepContext& ctx, std::span<double> c) {
-    const std::size_t K = checked_tasks(*this, "StepContext", ctx.tasks, ctx.main);
-    const Needs n = needs();
-    require_size(*this, "losses", ctx.losses.size(), K, "one per task");
-    require_size(*this, "gram", ctx.gram.size(), K * K, "tasks x tasks");
-    if (n.last_layer_gram) require_size(*this, "gram_last", ctx.gram_last.size(), K * K, "tasks x tasks");
-    if (n.first_order_gains || n.exact_gains) require_size(*this, "gains", ctx.gains.size(), K, "one per task");
+    const std::size_t K = checked_step(*this, ctx);
+    if (needs().layer_grams) throw std::logic_error("strategy '" + name() + "' has per-layer coefficients: call layer_coefficients()");
+    if (needs().tracked_gradients) require_size(*this, "tracked_gram", ctx.tracked_gram.size(), K * K, "tasks x tasks");
     require_size(*this, "the output c", c.size(), K, "one per task");
     do_coefficients(ctx, c);
+}
+
+void Strategy::layer_coefficients(const StepContext& ctx, std::span<double> c, std::span<double> per_layer) {
+    const std::size_t K = checked_step(*this, ctx);
+    if (ctx.layers < 1) throw std::invalid_argument("strategy '" + name() + "': StepContext with " + std::to_string(ctx.layers) + " layers");
+    const std::size_t L = std::size_t(ctx.layers);
+    require_size(*this, "layer_grams", ctx.layer_grams.size(), L * K * K, "layers x tasks x tasks");
+    require_size(*this, "the output c", c.size(), K, "one per task");
+    require_size(*this, "the output per_layer", per_layer.size(), L * K, "layers x tasks");
+    do_layer_coefficients(ctx, c, per_layer);
+}
+
+double Strategy::track(const StepContext& ctx, std::span<double> scale) {
+    const std::size_t K = checked_step(*this, ctx);
+    require_size(*this, "the output scale", scale.size(), K, "one per task");
+    return do_track(ctx, scale);
 }
 
 void Strategy::sample_weights(const SampleContext& ctx, std::span<double> w) {
