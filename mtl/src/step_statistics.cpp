@@ -1,5 +1,5 @@
 // The statistics of a step over the shared parameters: the Gram matrix of the task
-// gradients, and the gains of each task for the main task, first-order (with the Gram
+// gradients (and, if asked, each shared layer's), and the gains of each task for the main task, first-order (with the Gram
 // matrix, in the same pass) or exact (by look-ahead).
 #include <algorithm>
 #include <stdexcept>
@@ -14,6 +14,7 @@ void Trainer<T>::State::gram_and_gains(std::span<const int> rows, const Dataset<
     const auto& ps = params();
     std::fill(gram.begin(), gram.end(), 0.0);
     std::fill(gains.begin(), gains.end(), 0.0);
+    std::fill(layer_grams.begin(), layer_grams.end(), 0.0);
     // First-order gains <P g_ref, g_k>, g_ref the main task's gradient on this batch or
     // on a held-out one (the training tape's sweeps are done: the batch buffers are free).
     if (needs.first_order_gains && needs.held_out_gains) main_gradient(gather_held_out(held_out));
@@ -25,12 +26,21 @@ void Trainer<T>::State::gram_and_gains(std::span<const int> rows, const Dataset<
             ref = needs.held_out_gains ? main_ref[i].data() : ps[i]->task_grad(main);
             optimizer->preconditioner(i, diag.data());
         }
-        // The last shared layer's weights (in increasing order) into their own G, which
-        // joins the whole after the last of them.
-        const bool in_last = needs.last_layer_gram && std::find(last_layer.begin(), last_layer.end(), i) != last_layer.end();
-        add_gram(*ps[i], in_last ? gram_last : gram, ref, diag.data());
-        if (in_last && i == last_layer.back())
-            for (std::size_t e = 0; e < gram.size(); ++e) gram[e] += gram_last[e];
+        // The last shared layer's weights each add their G into gram_last.
+        const bool last = needs.last_layer_gram && std::find(last_layer.begin(), last_layer.end(), i) != last_layer.end();
+        if (last || needs.layer_grams) {  // its own G, then its share of the whole, the last layer's and its layer's
+            std::fill(part_gram.begin(), part_gram.end(), 0.0);
+            add_gram(*ps[i], part_gram, ref, diag.data());
+            if (last)
+                for (std::size_t e = 0; e < part_gram.size(); ++e) gram_last[e] += part_gram[e];
+            if (needs.layer_grams) {
+                const std::size_t at = model.shared_layer_of(i) * part_gram.size();
+                for (std::size_t e = 0; e < part_gram.size(); ++e) layer_grams[at + e] += part_gram[e];
+            }
+            for (std::size_t e = 0; e < gram.size(); ++e) gram[e] += part_gram[e];
+        } else {
+            add_gram(*ps[i], gram, ref, diag.data());
+        }
     }
     if (needs.exact_gains) exact_gains(rows, held_out);
 }
@@ -41,19 +51,25 @@ void Trainer<T>::State::gram_and_gains(std::span<const int> rows, const Dataset<
 // ref and the optimizer's diagonal preconditioner P of the parameter, also the
 // first-order gains: gains_k += <P ref, g_k>, in the same pass over the g_k.
 template <class T>
-void Trainer<T>::State::add_gram(const ad::Parameter<T>& p, std::vector<double>& g, const T* ref, const T* P) {
+void Trainer<T>::State::add_gram(const ad::Parameter<T>& p, std::span<double> g, const T* ref, const T* P) {
     if (p.task_mask() != (K == 64 ? ~std::uint64_t(0) : (std::uint64_t(1) << K) - 1)) {
         throw std::logic_error("shared parameter '" + p.name() + "' is not reached by every task");
     }
+    for (int k = 0; k < K; ++k) gram_rows[std::size_t(k)] = p.task_grad(k);
+    add_gram(gram_rows, p.size(), g, ref, P);
+}
+
+// The same for any K rows m_k of length n (MoCo's tracked gradients).
+template <class T>
+void Trainer<T>::State::add_gram(std::span<const T* const> m, std::size_t n, std::span<double> g, const T* ref, const T* P) {
     constexpr std::size_t chunk = 2048;
-    const std::size_t n = p.size();
     for (std::size_t start = 0; start < n; start += chunk) {
         const std::size_t len = std::min(chunk, n - start);
         for (int i = 0; i < K; ++i)
-            for (int j = 0; j <= i; ++j) g[std::size_t(i) * K + j] += double(hyda::dot(len, p.task_grad(i) + start, p.task_grad(j) + start));
+            for (int j = 0; j <= i; ++j) g[std::size_t(i) * K + j] += double(hyda::dot(len, m[std::size_t(i)] + start, m[std::size_t(j)] + start));
         if (ref != nullptr) {
             hyda::mul(len, P + start, ref + start, scaled.data());
-            for (int k = 0; k < K; ++k) gains[std::size_t(k)] += double(hyda::dot(len, scaled.data(), p.task_grad(k) + start));
+            for (int k = 0; k < K; ++k) gains[std::size_t(k)] += double(hyda::dot(len, scaled.data(), m[std::size_t(k)] + start));
         }
     }
     for (int i = 0; i < K; ++i)
@@ -91,5 +107,7 @@ void Trainer<T>::State::exact_gains(std::span<const int> rows, const Dataset<T>*
 
 template void Trainer<float>::State::gram_and_gains(std::span<const int>, const Dataset<float>*);
 template void Trainer<double>::State::gram_and_gains(std::span<const int>, const Dataset<double>*);
+template void Trainer<float>::State::add_gram(std::span<const float* const>, std::size_t, std::span<double>, const float*, const float*);
+template void Trainer<double>::State::add_gram(std::span<const double* const>, std::size_t, std::span<double>, const double*, const double*);
 
 }  // namespace hyda::mtl

@@ -270,16 +270,20 @@ TEMPLATE_TEST_CASE("SGD, Adam and AdamW steps inside fit() equal their update ru
     }
 }
 
-TEMPLATE_TEST_CASE("an SGD step moves shared parameters by the weighted gradient and each head, hidden layers included, by its own", "[trainer][fit]", float, double) {
+TEMPLATE_TEST_CASE("an SGD step moves shared parameters by the weighted gradient and each head, hidden layers included, by its own, weighted or not", "[trainer][fit]", float, double) {
     // Static weights 1, 0.5, 0.25: the shared parameters follow grad (L_b + L_r / 2 + L_m / 4),
-    // every head grad L_k alone, unweighted; the binary head has a hidden layer, the regression head two (Huber loss);
+    // every head grad L_k alone (heads=own) or times its weight (heads=weighted, static's
+    // default); the binary head has a hidden layer, the regression head two (Huber loss);
     // labels are missing here and there. All gradients by finite differences.
+    const bool weighted = GENERATE(false, true);
+    INFO("heads " << (weighted ? "weighted" : "own"));
+    const double weights[3] = {1, 0.5, 0.25};
     const Dataset<TestType> data = mixed_data<TestType>(20, 12, true);
     ModelSpec spec = mixed_spec({5, 4}, {3}, {3, 2});
     spec.activation = Activation::tanh;
     spec.tasks[1].huber_delta = 0.5;
     Model<TestType> model(spec, 13);
-    auto strategy = make_strategy("static", 3, 0, {"weights=1,0.5,0.25"});
+    auto strategy = make_strategy("static", 3, 0, {"weights=1,0.5,0.25", weighted ? "heads=weighted" : "heads=own"});
     TrainOptions opt;
     opt.epochs = 1;
     opt.batch_size = 20;
@@ -315,7 +319,7 @@ TEMPLATE_TEST_CASE("an SGD step moves shared parameters by the weighted gradient
         if (!spec.tasks[std::size_t(k)].head_hidden.empty()) CHECK(max_abs(Vec(g.begin(), g.begin() + std::ptrdiff_t(before[first].size()))) > 1e-3);
         want.clear(), got.clear();
         for (std::size_t i = first, at = 0; i < last; ++i)
-            for (std::size_t e = 0; e < before[i].size(); ++e) want.push_back(before[i][e] - lr * g[at++]), got.push_back(after[i][e]);
+            for (std::size_t e = 0; e < before[i].size(); ++e) want.push_back(before[i][e] - lr * (weighted ? weights[k] : 1.0) * g[at++]), got.push_back(after[i][e]);
         INFO("head " << spec.tasks[std::size_t(k)].name);
         check_close(got, want, rel_tol<TestType>());
     }

@@ -139,10 +139,12 @@ TEST_CASE("HydaLearn gives a noise-label auxiliary task a near-zero weight and a
     }
 }
 
-TEST_CASE("a training step moves shared parameters along sum_k c_k g_k and heads along their own gradient", "[trainer]") {
+TEST_CASE("a training step moves shared parameters along sum_k c_k g_k and heads along their own gradient, weighted or not", "[trainer]") {
+    const bool weighted = GENERATE(false, true);
+    INFO("heads " << (weighted ? "weighted" : "own"));
     const Dataset<float> data = make_synthetic<float>(SyntheticSpec{});
     Model<float> model(small_spec(data.features), 9);
-    auto strategy = make_strategy("static", 3, 0, {"weights=1,0.5,-0.25"});
+    auto strategy = make_strategy("static", 3, 0, {"weights=1,0.5,-0.25", weighted ? "heads=weighted" : "heads=own"});
     TrainOptions opt;
     opt.optimizer = OptimizerKind::sgd;
     opt.momentum = 0;
@@ -171,11 +173,13 @@ TEST_CASE("a training step moves shared parameters along sum_k c_k g_k and heads
         }
     }
     CHECK(worst < 1e-6);
-    // The head of task 2 (coefficient -0.25) moves by its own task's gradient, unweighted.
+    // The head of task 2 (coefficient -0.25) moves by its own task's gradient, unweighted
+    // or times -0.25.
+    const double head_scale = weighted ? -0.25 : 1.0;
     double head_worst = 0, moved = 0;
     for (std::size_t i = first; i < last; ++i) {
         for (std::size_t e = 0; e < theta[i].size(); ++e) {
-            const double expected = double(theta[i][e]) - 0.1 * double(head_grads[i - first][e]);
+            const double expected = double(theta[i][e]) - 0.1 * head_scale * double(head_grads[i - first][e]);
             head_worst = std::max(head_worst, std::abs(expected - double(after[i][e])));
             moved += std::abs(double(theta[i][e]) - double(after[i][e]));
         }

@@ -134,6 +134,11 @@ public:
     // trunk layer (hps), or the last-layer weights of the last level's shared experts
     // (mmoe, cgc, ple), whose outputs every task's gate reads. Indices into parameters().
     const std::vector<std::size_t>& last_shared_weights() const { return last_shared_weights_; }
+    // The shared layers, for strategies that work per layer (GradVac): each is one linear
+    // map (a trunk layer, an expert's layer, a gate), shared layer l being weight
+    // parameters()[2l] and bias parameters()[2l + 1].
+    std::size_t shared_layers() const { return shared_count_ / 2; }
+    std::size_t shared_layer_of(std::size_t i) const { return i / 2; }
 
     // Copies of every parameter value, and their restoration (best-epoch restore).
     std::vector<std::vector<T>> snapshot() const;

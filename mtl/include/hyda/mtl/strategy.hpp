@@ -1,8 +1,8 @@
 #pragma once
 // Task-weighting strategies. Each sees the statistics of one mini-batch and returns one
 // coefficient per task: the shared parameters then move along sum_k c_k g_k, where g_k
-// is task k's gradient of the shared parameters (task heads always take their own
-// task's gradient). Most methods need only the losses and the Gram matrix
+// is task k's gradient of the shared parameters; task k's head takes its own gradient
+// h_k, or c_k h_k (heads(), below). Most methods need only the losses and the Gram matrix
 // G_ij = <g_i, g_j>; the trainer computes the extra statistics a strategy asks for
 // in needs(), and nothing else.
 #include <cstdint>
@@ -21,6 +21,15 @@ struct Needs {
     bool held_out_gains = false;     // gains measured on a held-out batch, not the training batch
     bool last_layer_gram = false;    // G over the last shared layer only (GradNorm; Model::last_shared_weights)
     bool sample_weights = false;     // per-sample seeds from gradient alignment (SLGrad)
+    bool losses_after_step = false;  // every task's loss on the batch again after the step (FAMO)
+    // One G per shared layer, and one coefficient vector per layer (layer_coefficients())
+    // instead of one for the whole trunk (GradVac per layer). A layer is one linear map of
+    // the trunk, its weight and its bias together (Model::shared_layer_of).
+    bool layer_grams = false;
+    // The shared parameters move along tracked task gradients y_k instead of the g_k
+    // (MoCo): track() sets how the y_k follow the g_k, coefficients() sees their Gram
+    // matrix in tracked_gram.
+    bool tracked_gradients = false;
 };
 
 // Everything about one mini-batch a strategy can read. Spans are valid during the call.
@@ -33,6 +42,9 @@ struct StepContext {
     std::span<const double> gram;          // tasks x tasks, row-major
     std::span<const double> gram_last;     // over the last shared layer's weights, if asked
     std::span<const double> gains;         // gain of each task for the main task, if asked
+    int layers = 0;                        // shared layers, if layer_grams is asked
+    std::span<const double> layer_grams;   // layers x tasks x tasks, if asked: G of each layer
+    std::span<const double> tracked_gram;  // tasks x tasks, if asked: G_ij = <y_i, y_j>
     std::uint64_t seed = 0;                // for strategies that randomise (PCGrad's order)
 };
 
@@ -49,6 +61,12 @@ struct SampleContext {
     double ref_norm = 0;           // ||g_ref||
 };
 
+// How the coefficients reach the task heads. A head serves one task, so c_k only scales
+// its step: `weighted` (c_k h_k) is what differentiating the weighted loss sum_k c_k L_k
+// does, as the loss-weighting papers do; `own` (h_k) is what the gradient-surgery
+// methods' code does, the coefficients deciding only how the tasks share the trunk.
+enum class Heads { own, weighted };
+
 class Strategy {
 public:
     virtual ~Strategy() = default;
@@ -61,8 +79,22 @@ public:
     //
     // Writes one coefficient per task into c (size tasks). ctx must hold losses (tasks),
     // gram (tasks x tasks), and what needs() asks for: gram_last (tasks x tasks), gains
-    // (tasks).
+    // (tasks), tracked_gram (tasks x tasks).
     void coefficients(const StepContext& ctx, std::span<double> c);
+    // With needs().layer_grams, instead of coefficients(): writes the coefficients of each
+    // shared layer into per_layer (layers x tasks, layer-major), the layer's parameters
+    // then moving along sum_k per_layer[l][k] g_k, and one coefficient per task into c
+    // (size tasks), what the heads (heads() weighted) and the trace see. ctx must also hold
+    // layers >= 1 and layer_grams (layers x tasks x tasks). Other strategies throw
+    // std::logic_error.
+    void layer_coefficients(const StepContext& ctx, std::span<double> c, std::span<double> per_layer);
+    // With needs().tracked_gradients, after the sweep and before coefficients(): given
+    // the step's losses and G, writes the factor s_k with which each task's gradient enters
+    // its tracker (size tasks) and returns the tracking rate b in [0, 1]; the trainer then
+    // sets y_k <- y_k + b (s_k g_k - y_k) over the shared parameters (y_k = 0 before the
+    // first step), and coefficients() sees tracked_gram. Other strategies throw
+    // std::logic_error.
+    double track(const StepContext& ctx, std::span<double> scale);
     // With needs().sample_weights: writes the weight w_ki of every task and sample (tasks x
     // samples, task-major; so are ctx.dots and ctx.norms); task k's gradient becomes
     // sum_i w_ki grad l_ki instead of the mean over its labelled samples. Called before
@@ -71,25 +103,37 @@ public:
     void sample_weights(const SampleContext& ctx, std::span<double> w);
     // Called after each epoch with the mean training loss of each task (DWA).
     void end_epoch(std::span<const double> mean_losses);
+    // With needs().losses_after_step: called after each optimizer step with every task's
+    // loss on the step's batch just before and just after the step, both measured without
+    // dropout (one extra forward; FAMO). Sizes: one per task.
+    void after_step(std::span<const double> losses_before, std::span<const double> losses_after);
 
     // The task count and main task make_strategy built it for, which the entry points and
     // the Trainer check (0 tasks: a strategy built directly, checked against the contexts'
     // own task counts only).
     int tasks() const { return tasks_; }
     int main_task() const { return main_; }
+    // Option heads=own|weighted; the default is the method's paper's (make_strategy), and
+    // own for a strategy built directly.
+    Heads heads() const { return heads_; }
 
 private:
     // Each method's rule, given checked inputs.
     virtual void do_coefficients(const StepContext& ctx, std::span<double> c) = 0;
     virtual void do_sample_weights(const SampleContext&, std::span<double>) { throw std::logic_error(name() + " does not weight samples"); }
     virtual void do_end_epoch(std::span<const double>) {}
+    virtual void do_after_step(std::span<const double>, std::span<const double>) {}
+    virtual void do_layer_coefficients(const StepContext&, std::span<double>, std::span<double>) { throw std::logic_error(name() + " has no per-layer coefficients"); }
+    virtual double do_track(const StepContext&, std::span<double>) { throw std::logic_error(name() + " does not track gradients"); }
 
     friend std::unique_ptr<Strategy> make_strategy(const std::string&, int, int, const std::vector<std::string>&);
     int tasks_ = 0, main_ = 0;
+    Heads heads_ = Heads::own;
 };
 
 // Builds a strategy by name ("hydalearn", "equal", "pcgrad", ...; see strategy_names()).
-// Options as "key=value" pairs, e.g. {"gain=exact", "normalize=sum"}. Throws
+// Options as "key=value" pairs, e.g. {"gain=exact", "normalize=sum"}; every strategy takes
+// heads=own|weighted. Throws
 // std::invalid_argument naming the unknown strategy or option.
 std::unique_ptr<Strategy> make_strategy(const std::string& name, int tasks, int main, const std::vector<std::string>& options = {});
 std::vector<std::string> strategy_names();
