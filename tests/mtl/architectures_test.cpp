@@ -378,6 +378,8 @@ TEST_CASE("every Gram and loss strategy trains gated models end to end", "[arch]
             std::vector<std::vector<std::string>> variants = {{}};
             if (name == "hydalearn") variants = {{}, {"gain=exact"}, {"batch=held_out"}};
             if (name == "static") variants = {{"weights=1,0.5,0.5"}};
+            if (name == "gradvac") variants = {{}, {"granularity=layer"}};  // a G per expert layer and gate
+            if (name == "equal") variants = {{}, {"heads=own"}};
             for (const std::vector<std::string>& options : variants) {
                 INFO(name_of(arch) << ", " << name << (options.empty() ? "" : " " + options[0]));
                 Model<float> model(spec, 4);
