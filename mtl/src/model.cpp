@@ -58,34 +58,23 @@ Model<T>::Model(ModelSpec spec, std::uint64_t seed) : spec_(std::move(spec)) {
     ad::Rng rng(seed);
     const int K = tasks(), depth = int(spec_.trunk.size());
     const Gating g = gating_of(spec_);
-    // Heads; the trunk or every expert; the gates (gated: task gates at each level, shared
-    // gates below the last).
-    std::size_t count = 0;
-    for (const TaskSpec& t : spec_.tasks) count += 2 * (t.head_hidden.size() + 1);
-    if (spec_.arch == Architecture::hps) {
-        count += 2 * std::size_t(depth);
-    } else {
-        count += std::size_t(g.levels) * (2 * std::size_t(depth) * std::size_t(g.shared + K * g.per_task) + 2 * std::size_t(K)) +
-                 2 * std::size_t(g.levels - 1);
-    }
-    params_.reserve(count);  // pointers into params_ stay valid
     auto layer = [&](const std::string& name, int in, int out, bool output_layer) {
-        ad::Parameter<T>& W = params_.emplace_back(name + ".W", in, out);
-        ad::Parameter<T>& b = params_.emplace_back(name + ".b", 1, out);  // zero unless drawn
+        params_.emplace_back(name + ".W", in, out);
+        params_.emplace_back(name + ".b", 1, out);  // zero unless drawn
+        ad::Parameter<T>& W = params_[params_.size() - 2];
+        ad::Parameter<T>& b = params_.back();
         switch (spec_.init) {
             case Init::he_xavier: output_layer ? ad::xavier_uniform(W, rng) : ad::he_uniform(W, rng); break;
             case Init::fan_in_uniform: ad::fan_in_uniform(W, b, rng); break;
             case Init::xavier: ad::xavier_uniform(W, rng); break;
         }
     };
-    // An MLP of the trunk's shape from `in` inputs; returns the index of its first weight.
+    // An MLP of the trunk's shape from `in` inputs.
     auto mlp = [&](const std::string& name, int in) {
-        const std::size_t first = params_.size();
         for (int l = 0; l < depth; ++l) {
             layer(name + std::to_string(l), in, spec_.trunk[std::size_t(l)], false);
             in = spec_.trunk[std::size_t(l)];
         }
-        return first;
     };
     const int width = spec_.trunk.back();  // of the trunk's, every expert's and every gate's output
     const int L = g.levels;
@@ -137,7 +126,6 @@ Model<T>::Model(ModelSpec spec, std::uint64_t seed) : spec_(std::move(spec)) {
         layer(t.name + ".out", w, t.outputs(), true);
         head_ranges_.emplace_back(first, params_.size());
     }
-    if (params_.size() != count) throw std::logic_error("Model: counted " + std::to_string(count) + " parameters, made " + std::to_string(params_.size()));
     point_at_params();
 }
 
