@@ -11,10 +11,15 @@
 //   <name>     every other strategy of mtl::strategy_names() with its defaults, through
 //              mtl::Trainer as above (equal: the trainer's own cost, Gram included);
 //              static (needs weights) and slgrad (needs held-out data) are left out
+//   mmoe4      equal weights on an MMoE model (Ma et al. 2018): 4 experts D -> H/2 -> H/2
+//   hpsflops   equal weights on the shared trunk D -> H' -> H' with H' chosen so that a row
+//              costs the same multiply-adds as mmoe4's (experts, gates, mixing, heads): what
+//              the gating costs beyond its arithmetic
 // Names: step/hyda/<variant>/B<B>_D<D>_H<H>_K<K>/threads:<t>, time in microseconds.
 // bench/step_table.py runs this next to bench/torch_step.py and prints the comparison.
 #include <benchmark/benchmark.h>
 
+#include <cmath>
 #include <memory>
 
 #include <string>
@@ -99,13 +104,35 @@ void run(benchmark::State& state, Config c, bool multi, int threads) {
 }
 
 // The same model and data through mtl::Trainer with a weighting strategy.
-void run_strategy(benchmark::State& state, Config c, std::string strategy_name, std::vector<std::string> options, int threads) {
-    hyda::set_num_threads(threads);
-    namespace mtl = hyda::mtl;
+namespace mtl = hyda::mtl;
+
+mtl::ModelSpec shared_trunk_spec(const Config& c, int width) {
     mtl::ModelSpec spec;
     spec.inputs = c.D;
-    spec.trunk = {c.H, c.H};
+    spec.trunk = {width, width};
     for (int k = 0; k < c.K; ++k) spec.tasks.push_back({"task" + std::to_string(k), mtl::TaskKind::binary, 2, 0, {}});
+    return spec;
+}
+
+constexpr int mmoe_experts = 4;
+
+mtl::ModelSpec mmoe_spec(const Config& c) {
+    mtl::ModelSpec spec = shared_trunk_spec(c, c.H / 2);
+    spec.arch = mtl::Architecture::mmoe;
+    spec.experts = mmoe_experts;
+    return spec;
+}
+
+// The trunk width H' whose row costs mmoe_spec's multiply-adds: H'^2 + (D + K) H' = M with
+// M = E (D h + h^2) + K D E (gates) + K E h (mixing) + K h (heads), h = H / 2.
+int flop_equivalent_width(const Config& c) {
+    const double h = c.H / 2, E = mmoe_experts, D = c.D, K = c.K;
+    const double M = E * (D * h + h * h) + K * D * E + K * E * h + K * h;
+    return int(std::lround((-(D + K) + std::sqrt((D + K) * (D + K) + 4 * M)) / 2));
+}
+
+void run_strategy(benchmark::State& state, Config c, mtl::ModelSpec spec, std::string strategy_name, std::vector<std::string> options, int threads) {
+    hyda::set_num_threads(threads);
     mtl::Model<float> model(spec, 7);
     mtl::Dataset<float> data;
     data.rows = c.B;
@@ -147,7 +174,11 @@ int main(int argc, char** argv) {
                 if (name != "hydalearn" && name != "static" && name != "slgrad") strategies.push_back({name, name, {}});
             for (const auto& [variant, strategy, options] : strategies) {
                 const std::string name = "step/hyda/" + variant + suffix;
-                benchmark::RegisterBenchmark(name.c_str(), run_strategy, c, strategy, options, threads)->UseRealTime()->Unit(benchmark::kMicrosecond);
+                benchmark::RegisterBenchmark(name.c_str(), run_strategy, c, shared_trunk_spec(c, c.H), strategy, options, threads)->UseRealTime()->Unit(benchmark::kMicrosecond);
+            }
+            for (const auto& [variant, spec] : {std::pair{"mmoe4", mmoe_spec(c)}, std::pair{"hpsflops", shared_trunk_spec(c, flop_equivalent_width(c))}}) {
+                const std::string name = std::string("step/hyda/") + variant + suffix;
+                benchmark::RegisterBenchmark(name.c_str(), run_strategy, c, spec, std::string("equal"), std::vector<std::string>{}, threads)->UseRealTime()->Unit(benchmark::kMicrosecond);
             }
         }
     }
