@@ -1,6 +1,7 @@
 // The statistics of a step over the shared parameters: the Gram matrix of the task
-// gradients, and the gains of each task for the main task, first-order (with the Gram
-// matrix, in the same pass) or exact (by look-ahead).
+// gradients (and, if asked, of their gradients with respect to the trunk's output), and
+// the gains of each task for the main task, first-order (with the Gram matrix, in the
+// same pass) or exact (by look-ahead).
 #include <algorithm>
 #include <stdexcept>
 
@@ -31,32 +32,56 @@ void Trainer<T>::State::gram_and_gains(std::span<const int> rows, const Dataset<
             add_gram(*ps[i], gram, ref, diag.data());
         }
     }
+    if (needs.feature_gram) add_feature_gram();
     if (needs.exact_gains) exact_gains(rows, held_out);
 }
 
-// G += M M^T for the per-task gradients M [K x n] of one parameter: dot products over
-// chunks short enough that the K row pieces stay in L1 (a GEMM would pad the K x K
-// result to a full register tile and pack M for nothing). Given a reference gradient
-// ref and the optimizer's diagonal preconditioner P of the parameter, also the
+namespace {
+
+// G += M M^T for K rows M_i = row(i) of n values (nullptr: a zero row), by dot products
+// over chunks short enough that the K row pieces stay in L1 (a GEMM would pad the K x K
+// result to a full register tile and pack M for nothing); after_chunk(start, len) runs on
+// each chunk while it is in L1.
+template <class Row, class AfterChunk>
+void add_row_gram(int K, std::size_t n, Row row, std::vector<double>& g, AfterChunk after_chunk) {
+    constexpr std::size_t chunk = 2048;
+    for (std::size_t start = 0; start < n; start += chunk) {
+        const std::size_t len = std::min(chunk, n - start);
+        for (int i = 0; i < K; ++i)
+            for (int j = 0; j <= i; ++j)
+                if (row(i) != nullptr && row(j) != nullptr) g[std::size_t(i) * K + j] += double(hyda::dot(len, row(i) + start, row(j) + start));
+        after_chunk(start, len);
+    }
+    for (int i = 0; i < K; ++i)
+        for (int j = i + 1; j < K; ++j) g[std::size_t(i) * K + j] = g[std::size_t(j) * K + i];
+}
+
+}  // namespace
+
+// G += M M^T for the per-task gradients M [K x n] of one parameter. Given a reference
+// gradient ref and the optimizer's diagonal preconditioner P of the parameter, also the
 // first-order gains: gains_k += <P ref, g_k>, in the same pass over the g_k.
 template <class T>
 void Trainer<T>::State::add_gram(const ad::Parameter<T>& p, std::vector<double>& g, const T* ref, const T* P) {
     if (p.task_mask() != (K == 64 ? ~std::uint64_t(0) : (std::uint64_t(1) << K) - 1)) {
         throw std::logic_error("shared parameter '" + p.name() + "' is not reached by every task");
     }
-    constexpr std::size_t chunk = 2048;
-    const std::size_t n = p.size();
-    for (std::size_t start = 0; start < n; start += chunk) {
-        const std::size_t len = std::min(chunk, n - start);
-        for (int i = 0; i < K; ++i)
-            for (int j = 0; j <= i; ++j) g[std::size_t(i) * K + j] += double(hyda::dot(len, p.task_grad(i) + start, p.task_grad(j) + start));
-        if (ref != nullptr) {
-            hyda::mul(len, P + start, ref + start, scaled.data());
-            for (int k = 0; k < K; ++k) gains[std::size_t(k)] += double(hyda::dot(len, scaled.data(), p.task_grad(k) + start));
-        }
-    }
-    for (int i = 0; i < K; ++i)
-        for (int j = i + 1; j < K; ++j) g[std::size_t(i) * K + j] = g[std::size_t(j) * K + i];
+    add_row_gram(K, p.size(), [&](int k) { return p.task_grad(k); }, g, [&](std::size_t start, std::size_t len) {
+        if (ref == nullptr) return;
+        hyda::mul(len, P + start, ref + start, scaled.data());
+        for (int k = 0; k < K; ++k) gains[std::size_t(k)] += double(hyda::dot(len, scaled.data(), p.task_grad(k) + start));
+    });
+}
+
+// The Gram matrix of the task gradients with respect to the trunk's output h [B x width]
+// (its adjoints after the sweep, kept by keep_adjoint): over all B x width entries, so
+// summed over the batch. A task whose loss does not reach h has a zero row.
+template <class T>
+void Trainer<T>::State::add_feature_gram() {
+    std::fill(feature_gram.begin(), feature_gram.end(), 0.0);
+    for (int k = 0; k < K; ++k) feature_adjoints[std::size_t(k)] = tape.adjoint(trunk_out, k);
+    const std::size_t n = std::size_t(trunk_out.rows()) * std::size_t(trunk_out.cols());
+    add_row_gram(K, n, [&](int k) { return feature_adjoints[std::size_t(k)]; }, feature_gram, [](std::size_t, std::size_t) {});
 }
 
 // Exact gains of each task's step for the main task, L_main(theta) - L_main(theta - P g_k),

@@ -36,8 +36,10 @@ struct Trainer<T>::State {
     std::vector<T> xb, yb, mb;  // batch features; labels and masks, task-major
     std::vector<std::string> label_names, mask_names;  // "<task>.labels", "<task>.mask": what errors name
     std::vector<ad::Var<T>> outputs, losses;
-    std::vector<double> loss_values, gram, gram_last, gains, coefficients;
+    std::vector<double> loss_values, gram, gram_last, feature_gram, gains, coefficients, head_weights;
     std::vector<T> coef_t, one_hot, diag, scaled, backup, precond;
+    ad::Var<T> trunk_out;                     // h, when the strategy needs feature_gram
+    std::vector<const T*> feature_adjoints;  // per task: dL_k/dh, or nullptr
     std::vector<std::vector<T>> main_ref;  // per shared parameter: the main gradient gains compare with
     std::vector<int> held_rows;
     // Sample weighting (SLGrad): each trunk layer's input and pre-activation; per task and
@@ -74,9 +76,10 @@ struct Trainer<T>::State {
     void combine();
 
     // --- step_statistics.cpp ---
-    // After the sweep: gram (and gram_last) and, if the strategy asks, the gains.
+    // After the sweep: gram (and gram_last, feature_gram) and, if the strategy asks, the gains.
     void gram_and_gains(std::span<const int> rows, const Dataset<T>* held_out);
     void add_gram(const ad::Parameter<T>& p, std::vector<double>& g, const T* ref = nullptr, const T* P = nullptr);
+    void add_feature_gram();
     void exact_gains(std::span<const int> rows, const Dataset<T>* held_out);
 
     // --- sample_statistics.cpp ---

@@ -5,6 +5,7 @@
 // h_k, or c_k h_k (heads(), below). Most methods need only the losses and the Gram matrix
 // G_ij = <g_i, g_j>; the trainer computes the extra statistics a strategy asks for
 // in needs(), and nothing else.
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -21,6 +22,10 @@ struct Needs {
     bool held_out_gains = false;     // gains measured on a held-out batch, not the training batch
     bool last_layer_gram = false;    // G over the last shared weight only (GradNorm)
     bool sample_weights = false;     // per-sample seeds from gradient alignment (SLGrad)
+    // G of the task gradients with respect to the trunk's output h (batch x width) instead
+    // of the shared parameters, summed over the batch: the upper-bound variants (Sener &
+    // Koltun's MGDA-UB) of Aligned-MTL and IMTL. The coefficients still combine the g_k.
+    bool feature_gram = false;
 };
 
 // Everything about one mini-batch a strategy can read. Spans are valid during the call.
@@ -32,6 +37,7 @@ struct StepContext {
     std::span<const double> losses;        // L_k on the batch
     std::span<const double> gram;          // tasks x tasks, row-major
     std::span<const double> gram_last;     // over the last shared weight, if asked
+    std::span<const double> feature_gram;  // tasks x tasks, over the trunk's output, if asked
     std::span<const double> gains;         // gain of each task for the main task, if asked
     std::uint64_t seed = 0;                // for strategies that randomise (PCGrad's order)
 };
@@ -66,8 +72,8 @@ public:
     // strategy and the span, so no rule reads past a span.
     //
     // Writes one coefficient per task into c (size tasks). ctx must hold losses (tasks),
-    // gram (tasks x tasks), and what needs() asks for: gram_last (tasks x tasks), gains
-    // (tasks).
+    // gram (tasks x tasks), and what needs() asks for: gram_last and feature_gram (tasks x
+    // tasks), gains (tasks).
     void coefficients(const StepContext& ctx, std::span<double> c);
     // With needs().sample_weights: writes the weight w_ki of every task and sample (tasks x
     // samples, task-major; so are ctx.dots and ctx.norms); task k's gradient becomes
@@ -77,6 +83,13 @@ public:
     void sample_weights(const SampleContext& ctx, std::span<double> w);
     // Called after each epoch with the mean training loss of each task (DWA).
     void end_epoch(std::span<const double> mean_losses);
+    // With heads() weighted, head k's gradient is scaled by h_k (size tasks), given the
+    // coefficients c of the step: the weight the method gives L_k in the loss it
+    // differentiates whole. That is c_k for most methods; one whose shared coefficients
+    // add a correction to that weight (IMTL's gradient balance on top of its loss scales,
+    // Nash-MTL's and FairGrad's clipping of the shared step) gives the heads the weight
+    // alone.
+    void head_weights(std::span<const double> c, std::span<double> h) const;
 
     // The task count and main task make_strategy built it for, which the entry points and
     // the Trainer check (0 tasks: a strategy built directly, checked against the contexts'
@@ -92,6 +105,7 @@ private:
     virtual void do_coefficients(const StepContext& ctx, std::span<double> c) = 0;
     virtual void do_sample_weights(const SampleContext&, std::span<double>) { throw std::logic_error(name() + " does not weight samples"); }
     virtual void do_end_epoch(std::span<const double>) {}
+    virtual void do_head_weights(std::span<const double> c, std::span<double> h) const { std::copy(c.begin(), c.end(), h.begin()); }
 
     friend std::unique_ptr<Strategy> make_strategy(const std::string&, int, int, const std::vector<std::string>&);
     int tasks_ = 0, main_ = 0;
