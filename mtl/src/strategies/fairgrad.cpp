@@ -17,7 +17,8 @@ FairGrad::FairGrad(int tasks, detail::Options& options)
 }
 
 void FairGrad::do_coefficients(const StepContext& ctx, std::span<double> c) {
-    if (!solver_.solve(ctx.gram, alpha_, w_)) std::fill(w_.begin(), w_.end(), 0.0);
+    std::fill(w_.begin(), w_.end(), 0.0);  // stays 0 for a task with a zero gradient
+    solver_.solve(ctx.gram, alpha_, w_);
     const double clip = detail::clip_factor(ctx.gram, w_, gw_, max_norm_);
     for (std::size_t k = 0; k < c.size(); ++k) c[k] = clip * w_[k];
 }

@@ -14,10 +14,11 @@ namespace hyda::mtl {
 // alpha = 1 is proportional fairness (Nash-MTL's system G w = 1/w), alpha -> infinity
 // max-min fairness, alpha -> 0 the plain sum of the utilities. We solve it on G as given
 // (as the authors' code does: no normalisation) with the solver Nash-MTL uses
-// (alpha_fair.hpp: Newton's method, to 1e-12 relative; its ridge of 1e-8 ||G||_F bounds w
-// where the system has no solution, at a zero gradient or a Pareto-stationary point).
-// The authors use scipy's least_squares on G w - w^(-1/alpha) from w = 1/K, bounded to
-// w >= 0, to its default tolerances. All gradients zero: d = 0 whatever w, and we return 0.
+// (alpha_fair.hpp: Newton's method, to 1e-12 relative; its ridge, 1e-8 G_kk on the
+// diagonal, gives a finite w at a Pareto-stationary point, where the system has no
+// solution). The authors use scipy's least_squares on G w - w^(-1/alpha) from w = 1/K,
+// bounded to w >= 0, to its default tolerances. A task with a zero gradient (no labels in
+// the batch) has no solution either (w_k -> infinity, against a zero gradient) and gets 0.
 //
 // Options: alpha=1.0 (the authors' default; their CelebA and QM9 scripts use 2.0),
 // max_norm=1.0 (0: off): the shared step is scaled down to that norm when longer,

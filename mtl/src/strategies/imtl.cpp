@@ -9,7 +9,7 @@ namespace hyda::mtl {
 
 IMTL::IMTL(int tasks, detail::Options& options)
     : lr_(options.number("lr", 0.01)), log_scale_(std::size_t(tasks), 0.0), scale_(std::size_t(tasks), 1.0), gram_(std::size_t(tasks) * std::size_t(tasks)),
-      norms_(std::size_t(tasks)), pinv_n_(std::size_t(tasks)), eigen_(std::size_t(tasks)) {
+      norms_(std::size_t(tasks)), cosines_(std::size_t(tasks) * std::size_t(tasks)), pinv_one_(std::size_t(tasks)), eigen_(std::size_t(tasks)) {
     const std::string mode = options.text("mode", "hybrid", {"hybrid", "gradient", "loss"});
     mode_ = mode == "hybrid" ? Mode::hybrid : mode == "gradient" ? Mode::gradient : Mode::loss;
     ub_ = options.text("ub", "off", {"off", "on"}) == "on";
@@ -23,20 +23,26 @@ Needs IMTL::needs() const {
 }
 
 void IMTL::balance(std::span<double> a) {
+    // G a = t n with n_k = ||g_k||: with C = N^-1 G N^-1 (the cosines), a = t N^-1 C^-1 1.
     const std::size_t K = a.size();
     for (std::size_t k = 0; k < K; ++k) norms_[k] = std::sqrt(std::max(gram_[k * K + k], 0.0));
-    eigen_.decompose(gram_);
+    for (std::size_t i = 0; i < K; ++i)  // a zero gradient has no direction: a zero row of C
+        for (std::size_t j = 0; j < K; ++j) cosines_[i * K + j] = norms_[i] > 0 && norms_[j] > 0 ? gram_[i * K + j] / (norms_[i] * norms_[j]) : 0.0;
+    eigen_.decompose(cosines_);
     const std::span<const double> lambda = eigen_.values(), V = eigen_.vectors();
-    std::fill(pinv_n_.begin(), pinv_n_.end(), 0.0);
-    for (std::size_t j = 0, rank = eigen_.rank(); j < rank; ++j) {  // G^+ n = sum_j v_j (v_j . n) / lambda_j
-        double vn = 0;
-        for (std::size_t k = 0; k < K; ++k) vn += V[k * K + j] * norms_[k];
-        for (std::size_t k = 0; k < K; ++k) pinv_n_[k] += V[k * K + j] * vn / lambda[j];
+    std::fill(pinv_one_.begin(), pinv_one_.end(), 0.0);
+    for (std::size_t j = 0, rank = eigen_.rank(); j < rank; ++j) {  // C^+ 1 = sum_j v_j (v_j . 1) / lambda_j
+        double v1 = 0;
+        for (std::size_t k = 0; k < K; ++k) v1 += V[k * K + j];
+        for (std::size_t k = 0; k < K; ++k) pinv_one_[k] += V[k * K + j] * v1 / lambda[j];
     }
     double sum = 0, size = 0;
-    for (double v : pinv_n_) sum += v, size += std::abs(v);
+    for (std::size_t k = 0; k < K; ++k) {
+        a[k] = norms_[k] > 0 ? pinv_one_[k] / norms_[k] : 0.0;
+        sum += a[k], size += std::abs(a[k]);
+    }
     const bool defined = std::abs(sum) > 1e-12 * size;
-    for (std::size_t k = 0; k < K; ++k) a[k] = defined ? pinv_n_[k] / sum : 0.0;
+    for (double& x : a) x = defined ? x / sum : 0.0;
 }
 
 void IMTL::do_coefficients(const StepContext& ctx, std::span<double> c) {

@@ -16,16 +16,25 @@ namespace hyda::mtl {
 //   gradient u_k = g_k / ||g_k||. The paper's closed form takes g_1 as reference:
 //       a_{2..K} = g_1 U^T (D U^T)^-1,  a_1 = 1 - sum_{k>=2} a_k,
 //   with rows D_k = g_1 - g_k and U_k = u_1 - u_k. In terms of G the conditions read
-//   G a = t n (n_k = ||g_k|| = sqrt(G_kk)) and sum a = 1, so
-//       a = G^+ n / (1^T G^+ n),
+//   G a = t n (n_k = ||g_k|| = sqrt(G_kk)) and sum a = 1; with C = N^-1 G N^-1 the
+//   cosines of the gradients (N = diag(n)),
+//       a = N^-1 C^+ 1 / (1^T N^-1 C^+ 1),
 //   which is the paper's formula whenever the gradients are linearly independent (the
 //   only case where it is defined; the result does not depend on which task is the
-//   reference) and stays defined otherwise: the generalisation of Quinton & Rey
-//   ("Jacobian Descent for Multi-Objective Optimization", 2024; torchjd's IMTLG). G^+ is
-//   the pseudo-inverse on G's eigenpairs above its numerical rank (symmetric_eigen.hpp).
-//   A task with a zero gradient gets coefficient 0; identical gradients share equally.
-//   Where 1^T G^+ n vanishes (up to 1e-12 of the sum of |G^+ n|: no combination with
-//   sum 1 has equal projections) every coefficient is 0, as in torchjd.
+//   reference) and stays defined otherwise, C^+ being the pseudo-inverse on C's
+//   eigenpairs above its numerical rank (symmetric_eigen.hpp). A task with a zero gradient
+//   (no direction) gets coefficient 0; identical gradients share equally; parallel ones
+//   share equally between their unit vectors (g_2 = 2 g_1 gives a = (2/3, 1/3), the limit
+//   of the paper's formula as g_2 = 2 (g_1 + e) turns into 2 g_1). Where
+//   1^T N^-1 C^+ 1 vanishes (up to 1e-12 of the sum of its terms' sizes: no combination
+//   with sum 1 has equal projections) every coefficient is 0, as in torchjd.
+//   Working on C rather than G keeps the rank decision independent of the gradients'
+//   scales: on G, a task with a gradient 1e3 times smaller than another's sits at 1e-6 of
+//   G's largest eigenvalue, near any rank threshold, while IMTL-G's answer does not
+//   depend on the scales at all. (Quinton & Rey, "Jacobian Descent for Multi-Objective
+//   Optimization", 2024, generalise IMTL-G to dependent gradients with G^+ n, torchjd's
+//   IMTLG; on dependent gradients of different norms the two differ: for g_2 = 2 g_1 it
+//   gives (1/3, 2/3).)
 // - IMTL-L (mode=loss), loss balance: each task has a learnable scale s_k (initially 0)
 //   and the loss e^{s_k} L_k - s_k, so c_k = e^{s_k}, and s_k descends its own gradient
 //       d/ds_k = e^{s_k} L_k - 1        (fixed point: e^{s_k} L_k = 1)
@@ -62,7 +71,7 @@ public:
 private:
     void do_coefficients(const StepContext& ctx, std::span<double> c) override;
     void do_head_weights(std::span<const double> c, std::span<double> h) const override;
-    // a = G^+ n / 1^T G^+ n on gram_ (IMTL-G's coefficients).
+    // IMTL-G's coefficients for the Gram matrix gram_.
     void balance(std::span<double> a);
 
     enum class Mode { hybrid, gradient, loss };
@@ -71,7 +80,7 @@ private:
     bool ub_;
     std::vector<double> log_scale_;  // s_k
     std::vector<double> scale_;      // e^{s_k} of the step
-    std::vector<double> gram_, norms_, pinv_n_;
+    std::vector<double> gram_, norms_, cosines_, pinv_one_;  // G; ||g_k||; C; C^+ 1
     detail::SymmetricEigen eigen_;
 };
 

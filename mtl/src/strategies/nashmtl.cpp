@@ -11,7 +11,7 @@
 namespace hyda::mtl {
 
 NashMTL::NashMTL(int tasks, detail::Options& options)
-    : solver_(std::size_t(tasks)), alpha_(std::size_t(tasks), 1.0), normalized_(std::size_t(tasks) * std::size_t(tasks)), solution_(std::size_t(tasks)) {
+    : solver_(std::size_t(tasks)), alpha_(std::size_t(tasks), 1.0), normalized_(std::size_t(tasks) * std::size_t(tasks)), Ga_(std::size_t(tasks)) {
     const double every = options.number("update_weights_every", 1);
     if (!(every >= 1) || every != std::floor(every) || every > 1e15) throw std::invalid_argument("nashmtl: update_weights_every must be a positive integer");
     update_every_ = (long long)every;
@@ -27,11 +27,11 @@ void NashMTL::do_coefficients(const StepContext& ctx, std::span<double> c) {
         const double norm = std::sqrt(norm2);
         if (norm > 0 && std::isfinite(norm)) {
             for (std::size_t e = 0; e < K * K; ++e) normalized_[e] = ctx.gram[e] / norm;
-            if (solver_.solve(normalized_, 1.0, solution_)) std::copy(solution_.begin(), solution_.end(), alpha_.begin());
+            solver_.solve(normalized_, 1.0, alpha_);  // a task with a zero gradient keeps its a_k
             solved_ = true;
         }
     }
-    const double clip = detail::clip_factor(ctx.gram, alpha_, solution_, max_norm_);
+    const double clip = detail::clip_factor(ctx.gram, alpha_, Ga_, max_norm_);
     for (std::size_t k = 0; k < K; ++k) c[k] = clip * alpha_[k];
 }
 

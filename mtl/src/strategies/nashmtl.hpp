@@ -17,11 +17,13 @@ namespace hyda::mtl {
 // a / sqrt(||G||_F), whose d always has norm sqrt(K) whatever the gradients. We solve it
 // exactly, by Newton's method on a strictly convex function whose stationary point it is
 // (alpha_fair.hpp, shared with FairGrad), to 1e-12 relative, where the authors run up to
-// 20 convex-concave iterations of cvxpy/ECOS until ||G a - 1/a|| < 1e-3. A task with a zero
-// gradient, or a Pareto-stationary point (no solution), is handled by the solver's ridge
-// of 1e-8 ||G||_F, which bounds every a_k by 1e4; all gradients zero keeps the previous
-// coefficients (initially 1), which is what the authors' code falls back to when its
-// solver fails.
+// 20 convex-concave iterations of cvxpy/ECOS until ||G a - 1/a|| < 1e-3 (each from the
+// previous step's a). Where the system has no solution the authors' solver fails and their
+// code keeps the previous a; we do so for a task with a zero gradient (a batch without its
+// labels: its a_k multiplies nothing, and its head's gradient is zero too) and, with all
+// gradients zero, for every task (initially a = 1). At a Pareto-stationary point (g_2 =
+// -g_1, say) the solver's ridge, 1e-8 G_kk on the diagonal, gives a finite solution
+// (a_k^2 G_kk about 1e8 ||G||_F at most) whose combined step is the vanishing combination.
 //
 // Options (the authors' defaults): update_weights_every=1: a is recomputed on steps that
 // are multiples of it, and kept in between; max_norm=1.0 (0: off): the shared step
@@ -44,7 +46,7 @@ private:
     double max_norm_;
     bool solved_ = false;
     detail::AlphaFairSolver solver_;
-    std::vector<double> alpha_, normalized_, solution_;  // a; G / ||G||_F; the solver's output, then G a
+    std::vector<double> alpha_, normalized_, Ga_;  // a; G / ||G||_F; G a
 };
 
 }  // namespace hyda::mtl
