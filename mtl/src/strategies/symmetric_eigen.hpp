@@ -13,8 +13,9 @@ namespace hyda::mtl::detail {
 // off-diagonal entry is below rounding of its two diagonal entries
 // (|a_pq| <= eps sqrt(|a_pp a_qq|)). That criterion gives a Gram matrix's small
 // eigenvalues to high relative accuracy (Demmel & Veselic, SIAM J. Matrix Anal. Appl.
-// 13(4), 1992), which rank decisions and inverse square roots need; for a few dozen rows
-// the O(n^3) sweeps (typically 5 to 10) cost nothing beside a training step.
+// 13(4), 1992), which rank decisions and inverse square roots need. Each sweep is O(n^3);
+// on random Gram matrices of every rank it took a median of 7 sweeps for 8 rows, 11 for
+// 16 and 15 for 64 (the last one finding nothing to rotate).
 // Holds its workspace: decomposing allocates nothing.
 class SymmetricEigen {
 public:
