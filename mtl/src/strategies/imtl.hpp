@@ -60,8 +60,10 @@ namespace hyda::mtl {
 //   from its single sweep at no extra cost).
 // - The paper learns s with the network's optimizer; s gets plain gradient descent with
 //   its own learning rate (a strategy does not own the trainer's optimizer).
-// - The authors' re-implementations invert D U^T, adding 1e-8 I when that fails; here
-//   singular cases take the pseudo-inverse instead, whose coefficients stay bounded.
+// - The authors released no code. The re-implementations in the Nash-MTL, FairGrad and
+//   Aligned-MTL repositories invert D U^T, adding 1e-8 I when the inversion fails
+//   (coefficients of order 1e8 on dependent gradients; LibMTL's has no fallback); the
+//   pseudo-inverse keeps them bounded.
 class IMTL final : public Strategy {
 public:
     IMTL(int tasks, detail::Options& options);
