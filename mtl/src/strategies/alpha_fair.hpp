@@ -29,10 +29,10 @@ namespace hyda::mtl::detail {
 // - Without the ridge, the system also has no solution where a nonnegative combination of
 //   nonzero gradients vanishes (a Pareto-stationary point: g_2 = -g_1, say), some
 //   w_k -> infinity. The ridge rho = 1e-8 on the diagonal, relative to each task's own
-//   G_kk, makes G + rho diag(G) positive definite, so a solution always exists and
-//   w_k^2 G_kk stays below about 1 / rho (w_k below 1e4 / ||g_k|| at alpha = 1, on
-//   G / ||G||_F). It changes a regular solution by about 1e-8 relative, whatever the
-//   scales of the gradients (a ridge rho ||G|| I would bias tasks with small gradients).
+//   G_kk, makes G + rho diag(G) positive definite, so a solution always exists; at
+//   alpha = 1 it has w^T (G + rho diag(G)) w = K, so rho w_k^2 G_kk <= K. It changes a
+//   regular solution by about 1e-8 relative, whatever the scales of the gradients (a
+//   ridge rho ||G|| I would bias tasks with small gradients).
 //
 // The solution scales with G: for G = s G', w = s^(-alpha / (alpha + 1)) w', so we solve
 // on G / ||G||_F and scale back. Holds its workspace: solving allocates nothing.

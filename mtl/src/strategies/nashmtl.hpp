@@ -23,7 +23,7 @@ namespace hyda::mtl {
 // labels: its a_k multiplies nothing, and its head's gradient is zero too) and, with all
 // gradients zero, for every task (initially a = 1). At a Pareto-stationary point (g_2 =
 // -g_1, say) the solver's ridge, 1e-8 G_kk on the diagonal, gives a finite solution
-// (a_k^2 G_kk about 1e8 ||G||_F at most) whose combined step is the vanishing combination.
+// (a_k^2 G_kk <= 1e8 K ||G||_F) whose combined step is the vanishing combination.
 //
 // Options (the authors' defaults): update_weights_every=1: a is recomputed on steps that
 // are multiples of it, and kept in between; max_norm=1.0 (0: off): the shared step
