@@ -8,8 +8,9 @@
 //   hyda1      HydaLearn with first-order gains (mtl::Trainer step: backward_multi, Gram,
 //              gains <g_main, P g_k>, weights, combined gradient, SGD step)
 //   hydaexact  HydaLearn with exact gains (K look-ahead forwards of trunk and main head)
-//   pcgrad     PCGrad in coefficient space from the Gram matrix
-//   cagrad     CAGrad in coefficient space from the Gram matrix
+//   <name>     every other strategy of mtl::strategy_names() with its defaults, through
+//              mtl::Trainer as above (equal: the trainer's own cost, Gram included);
+//              static (needs weights) and slgrad (needs held-out data) are left out
 // Names: step/hyda/<variant>/B<B>_D<D>_H<H>_K<K>/threads:<t>, time in microseconds.
 // bench/step_table.py runs this next to bench/torch_step.py and prints the comparison.
 #include <benchmark/benchmark.h>
@@ -130,7 +131,8 @@ void run_strategy(benchmark::State& state, Config c, std::string strategy_name, 
 }  // namespace
 
 int main(int argc, char** argv) {
-    const Config configs[] = {{128, 32, 64, 2}, {256, 64, 256, 4}, {1024, 128, 512, 4}};
+    // small, medium, large; medium and large again with K = 8 for the strategies' cost.
+    const Config configs[] = {{128, 32, 64, 2}, {256, 64, 256, 4}, {1024, 128, 512, 4}, {256, 64, 256, 8}, {1024, 128, 512, 8}};
     for (int threads : {1, 2}) {
         for (const Config& c : configs) {
             const std::string suffix = "/" + c.name() + "/threads:" + std::to_string(threads);
@@ -138,11 +140,11 @@ int main(int argc, char** argv) {
                 const std::string name = std::string("step/hyda/") + (multi ? "multi" : "ew") + suffix;
                 benchmark::RegisterBenchmark(name.c_str(), run, c, multi, threads)->UseRealTime()->Unit(benchmark::kMicrosecond);
             }
-            const std::vector<std::tuple<std::string, std::string, std::vector<std::string>>> strategies = {
+            std::vector<std::tuple<std::string, std::string, std::vector<std::string>>> strategies = {
                 {"hyda1", "hydalearn", {"gain=first_order"}},
-                {"hydaexact", "hydalearn", {"gain=exact"}},
-                {"pcgrad", "pcgrad", {}},
-                {"cagrad", "cagrad", {}}};
+                {"hydaexact", "hydalearn", {"gain=exact"}}};
+            for (const std::string& name : hyda::mtl::strategy_names())
+                if (name != "hydalearn" && name != "static" && name != "slgrad") strategies.push_back({name, name, {}});
             for (const auto& [variant, strategy, options] : strategies) {
                 const std::string name = "step/hyda/" + variant + suffix;
                 benchmark::RegisterBenchmark(name.c_str(), run_strategy, c, strategy, options, threads)->UseRealTime()->Unit(benchmark::kMicrosecond);

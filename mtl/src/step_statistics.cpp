@@ -1,7 +1,7 @@
 // The statistics of a step over the shared parameters: the Gram matrix of the task
-// gradients (and, if asked, of their gradients with respect to the trunk's output), and
-// the gains of each task for the main task, first-order (with the Gram matrix, in the
-// same pass) or exact (by look-ahead).
+// gradients (and, if asked, each shared layer's, and the task gradients with respect to
+// the trunk's output), and the gains of each task for the main task, first-order (with
+// the Gram matrix, in the same pass) or exact (by look-ahead).
 #include <algorithm>
 #include <stdexcept>
 
@@ -15,6 +15,7 @@ void Trainer<T>::State::gram_and_gains(std::span<const int> rows, const Dataset<
     const auto& ps = params();
     std::fill(gram.begin(), gram.end(), 0.0);
     std::fill(gains.begin(), gains.end(), 0.0);
+    std::fill(layer_grams.begin(), layer_grams.end(), 0.0);
     // First-order gains <P g_ref, g_k>, g_ref the main task's gradient on this batch or
     // on a held-out one (the training tape's sweeps are done: the batch buffers are free).
     if (needs.first_order_gains && needs.held_out_gains) main_gradient(gather_held_out(held_out));
@@ -24,10 +25,16 @@ void Trainer<T>::State::gram_and_gains(std::span<const int> rows, const Dataset<
             ref = needs.held_out_gains ? main_ref[i].data() : ps[i]->task_grad(main);
             optimizer->preconditioner(i, diag.data());
         }
-        if (needs.last_layer_gram && i == model.last_shared_weight()) {  // its own G, then its share of the whole
-            std::fill(gram_last.begin(), gram_last.end(), 0.0);
-            add_gram(*ps[i], gram_last, ref, diag.data());
-            for (std::size_t e = 0; e < gram.size(); ++e) gram[e] += gram_last[e];
+        const bool last = needs.last_layer_gram && i == model.last_shared_weight();
+        if (last || needs.layer_grams) {  // its own G, then its share of the whole and of its layer's
+            std::fill(part_gram.begin(), part_gram.end(), 0.0);
+            add_gram(*ps[i], part_gram, ref, diag.data());
+            if (last) std::copy(part_gram.begin(), part_gram.end(), gram_last.begin());
+            if (needs.layer_grams) {
+                const std::size_t at = model.shared_layer_of(i) * part_gram.size();
+                for (std::size_t e = 0; e < part_gram.size(); ++e) layer_grams[at + e] += part_gram[e];
+            }
+            for (std::size_t e = 0; e < gram.size(); ++e) gram[e] += part_gram[e];
         } else {
             add_gram(*ps[i], gram, ref, diag.data());
         }
@@ -62,26 +69,42 @@ void add_row_gram(int K, std::size_t n, Row row, std::vector<double>& g, AfterCh
 // gradient ref and the optimizer's diagonal preconditioner P of the parameter, also the
 // first-order gains: gains_k += <P ref, g_k>, in the same pass over the g_k.
 template <class T>
-void Trainer<T>::State::add_gram(const ad::Parameter<T>& p, std::vector<double>& g, const T* ref, const T* P) {
+void Trainer<T>::State::add_gram(const ad::Parameter<T>& p, std::span<double> g, const T* ref, const T* P) {
     if (p.task_mask() != (K == 64 ? ~std::uint64_t(0) : (std::uint64_t(1) << K) - 1)) {
         throw std::logic_error("shared parameter '" + p.name() + "' is not reached by every task");
     }
-    add_row_gram(K, p.size(), [&](int k) { return p.task_grad(k); }, g, [&](std::size_t start, std::size_t len) {
-        if (ref == nullptr) return;
-        hyda::mul(len, P + start, ref + start, scaled.data());
-        for (int k = 0; k < K; ++k) gains[std::size_t(k)] += double(hyda::dot(len, scaled.data(), p.task_grad(k) + start));
-    });
+    for (int k = 0; k < K; ++k) gram_rows[std::size_t(k)] = p.task_grad(k);
+    add_gram(gram_rows, p.size(), g, ref, P);
+}
+
+// The same for any K rows m_k of length n (MoCo's tracked gradients).
+template <class T>
+void Trainer<T>::State::add_gram(std::span<const T* const> m, std::size_t n, std::span<double> g, const T* ref, const T* P) {
+    constexpr std::size_t chunk = 2048;
+    for (std::size_t start = 0; start < n; start += chunk) {
+        const std::size_t len = std::min(chunk, n - start);
+        for (int i = 0; i < K; ++i)
+            for (int j = 0; j <= i; ++j) g[std::size_t(i) * K + j] += double(hyda::dot(len, m[std::size_t(i)] + start, m[std::size_t(j)] + start));
+        if (ref != nullptr) {
+            hyda::mul(len, P + start, ref + start, scaled.data());
+            for (int k = 0; k < K; ++k) gains[std::size_t(k)] += double(hyda::dot(len, scaled.data(), m[std::size_t(k)] + start));
+        }
+    }
+    for (int i = 0; i < K; ++i)
+        for (int j = i + 1; j < K; ++j) g[std::size_t(i) * K + j] = g[std::size_t(j) * K + i];
 }
 
 // The Gram matrix of the task gradients with respect to the trunk's output h [B x width]
 // (its adjoints after the sweep, kept by keep_adjoint): over all B x width entries, so
-// summed over the batch. A task whose loss does not reach h has a zero row.
+// summed over the batch. Every task's loss reaches h through its head.
 template <class T>
 void Trainer<T>::State::add_feature_gram() {
     std::fill(feature_gram.begin(), feature_gram.end(), 0.0);
-    for (int k = 0; k < K; ++k) feature_adjoints[std::size_t(k)] = tape.adjoint(trunk_out, k);
-    const std::size_t n = std::size_t(trunk_out.rows()) * std::size_t(trunk_out.cols());
-    add_row_gram(K, n, [&](int k) { return feature_adjoints[std::size_t(k)]; }, feature_gram, [](std::size_t, std::size_t) {});
+    for (int k = 0; k < K; ++k) {
+        gram_rows[std::size_t(k)] = tape.adjoint(trunk_out, k);
+        if (gram_rows[std::size_t(k)] == nullptr) throw std::logic_error("the loss of task " + std::to_string(k) + " does not reach the trunk's output");
+    }
+    add_gram(gram_rows, std::size_t(trunk_out.rows()) * std::size_t(trunk_out.cols()), feature_gram);
 }
 
 // Exact gains of each task's step for the main task, L_main(theta) - L_main(theta - P g_k),
@@ -115,5 +138,7 @@ void Trainer<T>::State::exact_gains(std::span<const int> rows, const Dataset<T>*
 
 template void Trainer<float>::State::gram_and_gains(std::span<const int>, const Dataset<float>*);
 template void Trainer<double>::State::gram_and_gains(std::span<const int>, const Dataset<double>*);
+template void Trainer<float>::State::add_gram(std::span<const float* const>, std::size_t, std::span<double>, const float*, const float*);
+template void Trainer<double>::State::add_gram(std::span<const double* const>, std::size_t, std::span<double>, const double*, const double*);
 
 }  // namespace hyda::mtl

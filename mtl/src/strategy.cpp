@@ -6,19 +6,27 @@
 
 #include "strategies/alignedmtl.hpp"
 #include "strategies/cagrad.hpp"
+#include "strategies/dbmtl.hpp"
 #include "strategies/dwa.hpp"
 #include "strategies/fairgrad.hpp"
+#include "strategies/famo.hpp"
 #include "strategies/fixed.hpp"
 #include "strategies/gcossim.hpp"
+#include "strategies/gls.hpp"
 #include "strategies/gradnorm.hpp"
+#include "strategies/gradvac.hpp"
 #include "strategies/hydalearn.hpp"
 #include "strategies/imtl.hpp"
+#include "strategies/metabalance.hpp"
 #include "strategies/mgda.hpp"
+#include "strategies/moco.hpp"
 #include "strategies/nashmtl.hpp"
 #include "strategies/olaux.hpp"
 #include "strategies/options.hpp"
 #include "strategies/pcgrad.hpp"
+#include "strategies/rlw.hpp"
 #include "strategies/slgrad.hpp"
+#include "strategies/stch.hpp"
 #include "strategies/uncertainty.hpp"
 #include "strategies/upgrad.hpp"
 
@@ -47,12 +55,20 @@ const std::vector<Entry>& registry() {
         {"pcgrad", Heads::own, [](int k, int, detail::Options& o) { return std::make_unique<PCGrad>(k, o); }},
         {"mgda", Heads::own, [](int k, int, detail::Options& o) { return std::make_unique<MGDA>(k, o); }},
         {"cagrad", Heads::own, [](int k, int, detail::Options& o) { return std::make_unique<CAGrad>(k, o); }},
+        {"gradvac", Heads::own, [](int k, int, detail::Options& o) { return std::make_unique<GradVac>(k, o); }},
+        {"moco", Heads::own, [](int k, int, detail::Options& o) { return std::make_unique<MoCo>(k, o); }},
         {"uncertainty", Heads::weighted, [](int k, int, detail::Options& o) { return std::make_unique<UncertaintyWeighting>(k, o); }},
         {"dwa", Heads::weighted, [](int k, int, detail::Options& o) { return std::make_unique<DynamicWeightAverage>(k, o); }},
         {"gradnorm", Heads::weighted, [](int k, int, detail::Options& o) { return std::make_unique<GradNorm>(k, o); }},
         {"gcossim", Heads::weighted, [](int, int m, detail::Options& o) { return std::make_unique<GradientCosineSimilarity>(m, o); }},
         {"olaux", Heads::weighted, [](int k, int m, detail::Options& o) { return std::make_unique<OnlineAuxiliaryWeighting>(k, m, o); }},
         {"slgrad", Heads::weighted, [](int, int, detail::Options& o) { return std::make_unique<SLGrad>(o); }},
+        {"rlw", Heads::weighted, [](int, int, detail::Options& o) { return std::make_unique<RandomLossWeighting>(o); }},
+        {"gls", Heads::weighted, [](int k, int, detail::Options&) { return std::make_unique<GeometricLossStrategy>(k); }},
+        {"dbmtl", Heads::weighted, [](int k, int, detail::Options& o) { return std::make_unique<DualBalancing>(k, o); }},
+        {"stch", Heads::weighted, [](int k, int, detail::Options& o) { return std::make_unique<SmoothTchebycheff>(k, o); }},
+        {"famo", Heads::weighted, [](int k, int, detail::Options& o) { return std::make_unique<FAMO>(k, o); }},
+        {"metabalance", Heads::own, [](int k, int, detail::Options& o) { return std::make_unique<MetaBalance>(k, o); }},
         // IMTL's heads take the loss scales e^{s_k} (1 under mode=gradient), see imtl.hpp.
         {"imtl", Heads::weighted, [](int k, int, detail::Options& o) { return std::make_unique<IMTL>(k, o); }},
         {"nashmtl", Heads::weighted, [](int k, int, detail::Options& o) { return std::make_unique<NashMTL>(k, o); }},
@@ -102,18 +118,42 @@ std::size_t checked_tasks(const Strategy& s, const char* context, int tasks, int
     return std::size_t(tasks);
 }
 
+// Checks a step context against what the strategy reads; returns the task count.
+std::size_t checked_step(const Strategy& s, const StepContext& ctx) {
+    const std::size_t K = checked_tasks(s, "StepContext", ctx.tasks, ctx.main);
+    const Needs n = s.needs();
+    require_size(s, "losses", ctx.losses.size(), K, "one per task");
+    require_size(s, "gram", ctx.gram.size(), K * K, "tasks x tasks");
+    if (n.last_layer_gram) require_size(s, "gram_last", ctx.gram_last.size(), K * K, "tasks x tasks");
+    if (n.feature_gram) require_size(s, "feature_gram", ctx.feature_gram.size(), K * K, "tasks x tasks");
+    if (n.first_order_gains || n.exact_gains) require_size(s, "gains", ctx.gains.size(), K, "one per task");
+    return K;
+}
+
 }  // namespace
 
 void Strategy::coefficients(const StepContext& ctx, std::span<double> c) {
-    const std::size_t K = checked_tasks(*this, "StepContext", ctx.tasks, ctx.main);
-    const Needs n = needs();
-    require_size(*this, "losses", ctx.losses.size(), K, "one per task");
-    require_size(*this, "gram", ctx.gram.size(), K * K, "tasks x tasks");
-    if (n.last_layer_gram) require_size(*this, "gram_last", ctx.gram_last.size(), K * K, "tasks x tasks");
-    if (n.feature_gram) require_size(*this, "feature_gram", ctx.feature_gram.size(), K * K, "tasks x tasks");
-    if (n.first_order_gains || n.exact_gains) require_size(*this, "gains", ctx.gains.size(), K, "one per task");
+    const std::size_t K = checked_step(*this, ctx);
+    if (needs().layer_grams) throw std::logic_error("strategy '" + name() + "' has per-layer coefficients: call layer_coefficients()");
+    if (needs().tracked_gradients) require_size(*this, "tracked_gram", ctx.tracked_gram.size(), K * K, "tasks x tasks");
     require_size(*this, "the output c", c.size(), K, "one per task");
     do_coefficients(ctx, c);
+}
+
+void Strategy::layer_coefficients(const StepContext& ctx, std::span<double> c, std::span<double> per_layer) {
+    const std::size_t K = checked_step(*this, ctx);
+    if (ctx.layers < 1) throw std::invalid_argument("strategy '" + name() + "': StepContext with " + std::to_string(ctx.layers) + " layers");
+    const std::size_t L = std::size_t(ctx.layers);
+    require_size(*this, "layer_grams", ctx.layer_grams.size(), L * K * K, "layers x tasks x tasks");
+    require_size(*this, "the output c", c.size(), K, "one per task");
+    require_size(*this, "the output per_layer", per_layer.size(), L * K, "layers x tasks");
+    do_layer_coefficients(ctx, c, per_layer);
+}
+
+double Strategy::track(const StepContext& ctx, std::span<double> scale) {
+    const std::size_t K = checked_step(*this, ctx);
+    require_size(*this, "the output scale", scale.size(), K, "one per task");
+    return do_track(ctx, scale);
 }
 
 void Strategy::sample_weights(const SampleContext& ctx, std::span<double> w) {
@@ -136,6 +176,16 @@ void Strategy::head_weights(std::span<const double> c, std::span<double> h) cons
     if (tasks_ != 0) require_size(*this, "c", K, std::size_t(tasks_), "one per task");
     require_size(*this, "the output h", h.size(), K, "one per task");
     do_head_weights(c, h);
+}
+
+void Strategy::after_step(std::span<const double> losses_before, std::span<const double> losses_after) {
+    if (tasks_ != 0) {
+        require_size(*this, "losses_before", losses_before.size(), std::size_t(tasks_), "one per task");
+        require_size(*this, "losses_after", losses_after.size(), std::size_t(tasks_), "one per task");
+    } else if (losses_before.size() != losses_after.size()) {
+        require_size(*this, "losses_after", losses_after.size(), losses_before.size(), "as many as losses_before");
+    }
+    do_after_step(losses_before, losses_after);
 }
 
 std::vector<std::string> strategy_names() {

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "hyda/autodiff/ops.hpp"
+#include "hyda/kernels/elementwise.hpp"
 #include "trainer_state.hpp"
 
 namespace hyda::mtl {
@@ -46,7 +47,10 @@ Trainer<T>::State::State(Model<T>& m, Strategy& s, TrainOptions o)
     }
     for (const TaskSpec& t : model.spec().tasks) label_names.push_back(t.name + ".labels"), mask_names.push_back(t.name + ".mask");
     outputs.resize(std::size_t(K));
+    side_outputs.resize(std::size_t(K));
     losses.resize(std::size_t(K));
+    losses_before.resize(std::size_t(K));
+    losses_after.resize(std::size_t(K));
     loss_values.resize(std::size_t(K));
     gram.resize(std::size_t(K) * K);
     gram_last.resize(std::size_t(K) * K);
@@ -59,6 +63,19 @@ Trainer<T>::State::State(Model<T>& m, Strategy& s, TrainOptions o)
     one_hot.resize(std::size_t(K));
     seed_ptrs.resize(std::size_t(K));
     labelled.resize(std::size_t(K));
+    part_gram.resize(std::size_t(K) * K);
+    gram_rows.resize(std::size_t(K));
+    if (needs.layer_grams) {
+        const std::size_t L = model.shared_layers();
+        layer_grams.resize(L * K * K);
+        layer_coefs.resize(L * K);
+        layer_coef_t.resize(L * K);
+    }
+    if (needs.tracked_gradients) {
+        tracked_gram.resize(std::size_t(K) * K);
+        track_scale.resize(std::size_t(K));
+        for (std::size_t i = 0; i < model.shared_count(); ++i) tracked.emplace_back(std::size_t(K) * params[i]->size(), T(0));
+    }
     std::size_t largest = 0, shared_total = 0;
     for (std::size_t i = 0; i < model.shared_count(); ++i) {
         largest = std::max(largest, params[i]->size());
@@ -123,6 +140,14 @@ void Trainer<T>::State::main_gradient(int B) {
 }
 
 template <class T>
+void Trainer<T>::State::batch_losses(const Dataset<T>& data, std::span<const int> rows, std::vector<double>& out) {
+    const int B = gather(data, rows);
+    side_tape.reset();
+    model.forward(side_tape, side_tape.input(xb.data(), B, data.features, "x"), false, side_outputs);
+    for (int k = 0; k < K; ++k) out[std::size_t(k)] = double(task_loss(side_tape, side_outputs[std::size_t(k)], k, B).item());
+}
+
+template <class T>
 void Trainer<T>::State::analyse(const Dataset<T>& data, std::span<const int> rows, const Dataset<T>* held_out) {
     data.check_shapes(model.spec(), "training data");  // O(tasks): fit() checked the values once
     if (held_out != nullptr) held_out->check_shapes(model.spec(), "held-out data");
@@ -157,16 +182,45 @@ void Trainer<T>::State::analyse(const Dataset<T>& data, std::span<const int> row
     if (needs.feature_gram) ctx.feature_gram = feature_gram;
     if (needs.first_order_gains || needs.exact_gains) ctx.gains = gains;
     ctx.seed = opt.seed ^ (std::uint64_t(steps) * 0x9E3779B97F4A7C15ull);
-    strategy.coefficients(ctx, coefficients);
-    for (double c : coefficients)
-        if (!std::isfinite(c)) throw std::runtime_error("strategy '" + strategy.name() + "' returned a non-finite coefficient at step " + std::to_string(steps));
+    auto fail = [&](const std::string& what) { throw std::runtime_error("strategy '" + strategy.name() + "' returned " + what + " at step " + std::to_string(steps)); };
+    if (needs.layer_grams) {
+        ctx.layers = int(model.shared_layers());
+        ctx.layer_grams = layer_grams;
+    }
+    if (needs.tracked_gradients) {
+        const double rate = strategy.track(ctx, track_scale);
+        if (!(rate >= 0 && rate <= 1)) fail("the tracking rate " + std::to_string(rate) + ", outside [0, 1],");
+        for (double s : track_scale)
+            if (!std::isfinite(s)) fail("a non-finite tracking scale");
+        track_gradients(rate);
+        ctx.tracked_gram = tracked_gram;
+    }
+    if (needs.layer_grams) {
+        strategy.layer_coefficients(ctx, coefficients, layer_coefs);
+    } else {
+        strategy.coefficients(ctx, coefficients);
+    }
+    for (const auto* cs : {&coefficients, &layer_coefs})
+        for (double c : *cs)
+            if (!std::isfinite(c)) fail("a non-finite coefficient");
 }
 
 template <class T>
 void Trainer<T>::State::combine() {
     const auto& ps = params();
     for (int k = 0; k < K; ++k) coef_t[std::size_t(k)] = T(coefficients[std::size_t(k)]);
-    for (std::size_t i = 0; i < model.shared_count(); ++i) ps[i]->combine(coef_t.data(), K);
+    for (std::size_t e = 0; e < layer_coefs.size(); ++e) layer_coef_t[e] = T(layer_coefs[e]);
+    for (std::size_t i = 0; i < model.shared_count(); ++i) {
+        const T* c = needs.layer_grams ? layer_coef_t.data() + model.shared_layer_of(i) * K : coef_t.data();
+        if (!needs.tracked_gradients) {
+            ps[i]->combine(c, K);
+            continue;
+        }
+        const std::size_t n = ps[i]->size();  // grad = sum_k c_k y_k
+        T* grad = ps[i]->grad().data();
+        hyda::scale(n, c[0], tracked[i].data(), grad);
+        for (int k = 1; k < K; ++k) hyda::axpy(n, c[k], tracked[i].data() + std::size_t(k) * n, grad);
+    }
     const bool weighted = strategy.heads() == Heads::weighted;
     if (weighted) {
         strategy.head_weights(coefficients, head_weights);
@@ -203,7 +257,16 @@ void Trainer<T>::step(const Dataset<T>& data, std::span<const int> rows, const D
     s.analyse(data, rows, held_out);
     s.combine();
     if (s.opt.clip_norm > 0) ad::clip_grad_norm(std::span<ad::Parameter<T>* const>(s.params()), T(s.opt.clip_norm));
+    // The losses before and after the step, both without dropout so that they differ by
+    // the step alone: without dropout the training forward measured them already.
+    const bool around = s.needs.losses_after_step;
+    if (around && s.model.spec().dropout == 0) std::copy(s.loss_values.begin(), s.loss_values.end(), s.losses_before.begin());
+    if (around && s.model.spec().dropout != 0) s.batch_losses(data, rows, s.losses_before);
     s.optimizer->step();
+    if (around) {
+        s.batch_losses(data, rows, s.losses_after);
+        s.strategy.after_step(s.losses_before, s.losses_after);
+    }
     if (s.opt.trace != nullptr) s.write_trace();
     ++s.steps;
 }

@@ -4,7 +4,9 @@
 // concern:
 //   trainer.cpp            construction, batches and the losses measured on them, the
 //                          step's analysis, combining the task gradients
-//   step_statistics.cpp    the Gram matrix, first-order and exact (look-ahead) gains
+//   step_statistics.cpp    the Gram matrix (whole and per layer), first-order and exact
+//                          (look-ahead) gains
+//   tracked_gradients.cpp  MoCo's tracked task gradients and their Gram matrix
 //   sample_statistics.cpp  SLGrad's per-sample inner products, norms and second sweep
 //   trace.cpp              the per-step trace
 // Trainer<T>::fit, the epoch loop, is in fit.cpp.
@@ -35,8 +37,9 @@ struct Trainer<T>::State {
     // Per-step buffers, sized once.
     std::vector<T> xb, yb, mb;  // batch features; labels and masks, task-major
     std::vector<std::string> label_names, mask_names;  // "<task>.labels", "<task>.mask": what errors name
-    std::vector<ad::Var<T>> outputs, losses;
+    std::vector<ad::Var<T>> outputs, losses, side_outputs;  // side_outputs: on side_tape
     std::vector<double> loss_values, gram, gram_last, feature_gram, gains, coefficients, head_weights;
+    std::vector<double> losses_before, losses_after;  // around the optimizer step, if the strategy asks
     std::vector<T> coef_t, one_hot, diag, scaled, backup, precond;
     ad::Var<T> trunk_out;                     // h, when the strategy needs feature_gram
     std::vector<const T*> feature_adjoints;  // per task: dL_k/dh, or nullptr
@@ -49,6 +52,15 @@ struct Trainer<T>::State {
     std::vector<double> sample_dots, sample_norms, row_sq, sample_w, labelled;
     std::vector<T> seeds, proj;
     std::vector<const T*> seed_ptrs;
+    // Per-layer strategies (GradVac): each shared layer's G and coefficients, layer-major;
+    // part_gram: one parameter's share of G.
+    std::vector<double> layer_grams, layer_coefs, part_gram;
+    std::vector<T> layer_coef_t;
+    // Tracked gradients (MoCo): per shared parameter the y_k (tasks x size, task-major),
+    // their G, and the factor each g_k enters its tracker with.
+    std::vector<std::vector<T>> tracked;
+    std::vector<double> tracked_gram, track_scale;
+    std::vector<const T*> gram_rows;  // the K rows add_gram reads
     std::string trace_text;  // one step's trace, built then written whole
 
     State(Model<T>& m, Strategy& s, TrainOptions o);
@@ -68,19 +80,28 @@ struct Trainer<T>::State {
     double main_loss(int B);
     // main_ref = the main task's gradient of the shared parameters on the gathered batch.
     void main_gradient(int B);
+    // Every task's loss at the current parameters on the rows `rows` of `data` (gathered
+    // again: a held-out batch may have taken the buffers), without dropout.
+    void batch_losses(const Dataset<T>& data, std::span<const int> rows, std::vector<double>& out);
     // Forward, one backward sweep, the statistics the strategy needs, its coefficients.
     void analyse(const Dataset<T>& data, std::span<const int> rows, const Dataset<T>* held_out);
-    // grad() of every parameter: the shared ones combine the task gradients, each head
-    // takes its own task's gradient, times its coefficient if the strategy's heads() is
-    // weighted.
+    // grad() of every parameter: the shared ones combine the task gradients (the tracked
+    // ones if the strategy asks, with their layer's coefficients if it works per layer),
+    // each head takes its own task's gradient, times its coefficient if the strategy's
+    // heads() is weighted.
     void combine();
 
     // --- step_statistics.cpp ---
-    // After the sweep: gram (and gram_last, feature_gram) and, if the strategy asks, the gains.
+    // After the sweep: gram (and gram_last, layer_grams, feature_gram) and, if the strategy asks, the gains.
     void gram_and_gains(std::span<const int> rows, const Dataset<T>* held_out);
-    void add_gram(const ad::Parameter<T>& p, std::vector<double>& g, const T* ref = nullptr, const T* P = nullptr);
+    void add_gram(const ad::Parameter<T>& p, std::span<double> g, const T* ref = nullptr, const T* P = nullptr);
+    void add_gram(std::span<const T* const> m, std::size_t n, std::span<double> g, const T* ref = nullptr, const T* P = nullptr);
     void add_feature_gram();
     void exact_gains(std::span<const int> rows, const Dataset<T>* held_out);
+
+    // --- tracked_gradients.cpp ---
+    // y_k <- y_k + rate (track_scale_k g_k - y_k) over the shared parameters; tracked_gram.
+    void track_gradients(double rate);
 
     // --- sample_statistics.cpp ---
     // SLGrad: per-sample statistics, the strategy's sample weights, the sweep again.

@@ -22,19 +22,21 @@ using Vec = std::vector<double>;
 struct Inputs {
     explicit Inputs(int K, int B = 2)
         : losses(std::size_t(K), 1.0), gram(std::size_t(K * K), 0.0), gram_last(std::size_t(K * K), 0.0), gains(std::size_t(K), 1.0),
-          c(std::size_t(K)), dots(std::size_t(K * B), 1.0), norms(std::size_t(K * B), 1.0), w(std::size_t(K * B)), mean_losses(std::size_t(K), 1.0) {
-        for (int k = 0; k < K; ++k) gram[std::size_t(k * K + k)] = gram_last[std::size_t(k * K + k)] = 1;
+          c(std::size_t(K)), dots(std::size_t(K * B), 1.0), norms(std::size_t(K * B), 1.0), w(std::size_t(K * B)), mean_losses(std::size_t(K), 1.0),
+          tracked_gram(std::size_t(K * K), 0.0), scale(std::size_t(K)) {
+        for (int k = 0; k < K; ++k) gram[std::size_t(k * K + k)] = gram_last[std::size_t(k * K + k)] = tracked_gram[std::size_t(k * K + k)] = 1;
         step.tasks = sample.tasks = K;
         step.losses = losses;
         step.gram = gram;
         step.gram_last = gram_last;
         step.gains = gains;
+        step.tracked_gram = tracked_gram;
         sample.samples = B;
         sample.dots = dots;
         sample.norms = norms;
         sample.ref_norm = 1;
     }
-    Vec losses, gram, gram_last, gains, c, dots, norms, w, mean_losses;
+    Vec losses, gram, gram_last, gains, c, dots, norms, w, mean_losses, tracked_gram, scale;
     StepContext step;
     SampleContext sample;
 };
@@ -47,8 +49,10 @@ TEST_CASE("every strategy accepts well-formed inputs", "[strategies][input]") {
         auto s = make_strategy(name, 3, 0, name == "static" ? std::vector<std::string>{"weights=1,2,3"} : std::vector<std::string>{});
         Inputs in(3);
         if (s->needs().sample_weights) CHECK_NOTHROW(s->sample_weights(in.sample, in.w));
+        if (s->needs().tracked_gradients) CHECK_NOTHROW(s->track(in.step, in.scale));
         CHECK_NOTHROW(s->coefficients(in.step, in.c));
         CHECK_NOTHROW(s->end_epoch(in.mean_losses));
+        CHECK_NOTHROW(s->after_step(in.losses, in.mean_losses));
     }
 }
 
@@ -71,9 +75,12 @@ TEST_CASE("every strategy rejects a step context or output of the wrong size, na
         CHECK_THAT(with([&](StepContext& x) { x.gram = short_gram; }), Contains(who + "gram has 8 values, expected 9 (tasks x tasks)"));
         if (needs.last_layer_gram) CHECK_THAT(with([&](StepContext& x) { x.gram_last = {}; }), Contains(who + "gram_last has 0 values, expected 9"));
         if (needs.first_order_gains || needs.exact_gains) CHECK_THAT(with([&](StepContext& x) { x.gains = short_vec; }), Contains(who + "gains has 2 values, expected 3"));
+        if (needs.tracked_gradients) CHECK_THAT(with([&](StepContext& x) { x.tracked_gram = {}; }), Contains(who + "tracked_gram has 0 values, expected 9"));
         Vec c(4);
         CHECK_THAT(invalid_argument_message([&] { s->coefficients(in.step, c); }), Contains(who + "the output c has 4 values, expected 3"));
         CHECK_THAT(invalid_argument_message([&] { s->end_epoch(short_vec); }), Contains(who + "mean_losses has 2 values, expected 3"));
+        CHECK_THAT(invalid_argument_message([&] { s->after_step(short_vec, in.losses); }), Contains(who + "losses_before has 2 values, expected 3 (one per task)"));
+        CHECK_THAT(invalid_argument_message([&] { s->after_step(in.losses, short_vec); }), Contains(who + "losses_after has 2 values, expected 3 (one per task)"));
     }
 }
 
@@ -142,7 +149,7 @@ TEST_CASE("SLGrad rejects a sample context or output of the wrong size, naming i
 TEST_CASE("every strategy takes heads=own|weighted, defaulting to its paper's choice", "[strategies][input]") {
     // Loss-weighting papers differentiate the weighted loss whole (heads weighted); the
     // gradient-surgery methods' code, HydaLearn and single-task leave the heads alone.
-    const std::vector<std::string> own = {"hydalearn", "single", "pcgrad", "mgda", "cagrad", "fairgrad", "alignedmtl", "upgrad", "dualproj"};
+    const std::vector<std::string> own = {"hydalearn", "single", "pcgrad", "mgda", "cagrad", "metabalance", "gradvac", "moco", "fairgrad", "alignedmtl", "upgrad", "dualproj"};
     for (const std::string& name : strategy_names()) {
         INFO(name);
         const std::vector<std::string> options = name == "static" ? std::vector<std::string>{"weights=1,1"} : std::vector<std::string>{};

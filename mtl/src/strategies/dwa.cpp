@@ -1,7 +1,8 @@
 #include "dwa.hpp"
 
 #include <algorithm>
-#include <cmath>
+
+#include "softmax.hpp"
 
 namespace hyda::mtl {
 
@@ -19,16 +20,10 @@ void DynamicWeightAverage::do_end_epoch(std::span<const double> mean_losses) {
     previous_.swap(latest_);
     std::copy(mean_losses.begin(), mean_losses.end(), latest_.begin());
     if (++epochs_seen_ < 2) return;
-    // Softmax of r / T, shifted by its largest exponent so that exp cannot overflow.
     const std::size_t K = weights_.size();
     for (std::size_t k = 0; k < K; ++k) weights_[k] = (previous_[k] > 0 ? latest_[k] / previous_[k] : 1.0) / temperature_;
-    const double top = *std::max_element(weights_.begin(), weights_.end());
-    double sum = 0;
-    for (double& w : weights_) {
-        w = std::exp(w - top);
-        sum += w;
-    }
-    for (double& w : weights_) w *= double(K) / sum;
+    detail::softmax(weights_);
+    for (double& w : weights_) w *= double(K);
 }
 
 }  // namespace hyda::mtl

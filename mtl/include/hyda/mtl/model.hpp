@@ -98,6 +98,10 @@ public:
     std::pair<std::size_t, std::size_t> head_range(int k) const { return head_ranges_[std::size_t(k)]; }
     // The weight of the last trunk layer (GradNorm balances gradient norms there).
     std::size_t last_shared_weight() const { return shared_count_ - 2; }
+    // The shared layers, for strategies that work per layer (GradVac): trunk layer l is
+    // one linear map, its weight parameters()[2l] and its bias parameters()[2l + 1].
+    std::size_t shared_layers() const { return shared_count_ / 2; }
+    std::size_t shared_layer_of(std::size_t i) const { return i / 2; }
 
     // Copies of every parameter value, and their restoration (best-epoch restore).
     std::vector<std::vector<T>> snapshot() const;

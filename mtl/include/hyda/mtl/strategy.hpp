@@ -22,6 +22,15 @@ struct Needs {
     bool held_out_gains = false;     // gains measured on a held-out batch, not the training batch
     bool last_layer_gram = false;    // G over the last shared weight only (GradNorm)
     bool sample_weights = false;     // per-sample seeds from gradient alignment (SLGrad)
+    bool losses_after_step = false;  // every task's loss on the batch again after the step (FAMO)
+    // One G per shared layer, and one coefficient vector per layer (layer_coefficients())
+    // instead of one for the whole trunk (GradVac per layer). A layer is one linear map of
+    // the trunk, its weight and its bias together (Model::shared_layer_of).
+    bool layer_grams = false;
+    // The shared parameters move along tracked task gradients y_k instead of the g_k
+    // (MoCo): track() sets how the y_k follow the g_k, coefficients() sees their Gram
+    // matrix in tracked_gram.
+    bool tracked_gradients = false;
     // G of the task gradients with respect to the trunk's output h (batch x width) instead
     // of the shared parameters, summed over the batch: the upper-bound variants (Sener &
     // Koltun's MGDA-UB) of Aligned-MTL and IMTL. The coefficients still combine the g_k.
@@ -39,6 +48,9 @@ struct StepContext {
     std::span<const double> gram_last;     // over the last shared weight, if asked
     std::span<const double> feature_gram;  // tasks x tasks, over the trunk's output, if asked
     std::span<const double> gains;         // gain of each task for the main task, if asked
+    int layers = 0;                        // shared layers, if layer_grams is asked
+    std::span<const double> layer_grams;   // layers x tasks x tasks, if asked: G of each layer
+    std::span<const double> tracked_gram;  // tasks x tasks, if asked: G_ij = <y_i, y_j>
     std::uint64_t seed = 0;                // for strategies that randomise (PCGrad's order)
 };
 
@@ -72,9 +84,23 @@ public:
     // strategy and the span, so no rule reads past a span.
     //
     // Writes one coefficient per task into c (size tasks). ctx must hold losses (tasks),
-    // gram (tasks x tasks), and what needs() asks for: gram_last and feature_gram (tasks x
-    // tasks), gains (tasks).
+    // gram (tasks x tasks), and what needs() asks for: gram_last, feature_gram and
+    // tracked_gram (tasks x tasks), gains (tasks).
     void coefficients(const StepContext& ctx, std::span<double> c);
+    // With needs().layer_grams, instead of coefficients(): writes the coefficients of each
+    // shared layer into per_layer (layers x tasks, layer-major), the layer's parameters
+    // then moving along sum_k per_layer[l][k] g_k, and one coefficient per task into c
+    // (size tasks), what the heads (heads() weighted) and the trace see. ctx must also hold
+    // layers >= 1 and layer_grams (layers x tasks x tasks). Other strategies throw
+    // std::logic_error.
+    void layer_coefficients(const StepContext& ctx, std::span<double> c, std::span<double> per_layer);
+    // With needs().tracked_gradients, after the sweep and before coefficients(): given
+    // the step's losses and G, writes the factor s_k with which each task's gradient enters
+    // its tracker (size tasks) and returns the tracking rate b in [0, 1]; the trainer then
+    // sets y_k <- y_k + b (s_k g_k - y_k) over the shared parameters (y_k = 0 before the
+    // first step), and coefficients() sees tracked_gram. Other strategies throw
+    // std::logic_error.
+    double track(const StepContext& ctx, std::span<double> scale);
     // With needs().sample_weights: writes the weight w_ki of every task and sample (tasks x
     // samples, task-major; so are ctx.dots and ctx.norms); task k's gradient becomes
     // sum_i w_ki grad l_ki instead of the mean over its labelled samples. Called before
@@ -83,6 +109,10 @@ public:
     void sample_weights(const SampleContext& ctx, std::span<double> w);
     // Called after each epoch with the mean training loss of each task (DWA).
     void end_epoch(std::span<const double> mean_losses);
+    // With needs().losses_after_step: called after each optimizer step with every task's
+    // loss on the step's batch just before and just after the step, both measured without
+    // dropout (one extra forward; FAMO). Sizes: one per task.
+    void after_step(std::span<const double> losses_before, std::span<const double> losses_after);
     // With heads() weighted, head k's gradient is scaled by h_k (size tasks), given the
     // coefficients c of the step: the weight the method gives L_k in the loss it
     // differentiates whole. That is c_k for most methods; one whose shared coefficients
@@ -105,6 +135,9 @@ private:
     virtual void do_coefficients(const StepContext& ctx, std::span<double> c) = 0;
     virtual void do_sample_weights(const SampleContext&, std::span<double>) { throw std::logic_error(name() + " does not weight samples"); }
     virtual void do_end_epoch(std::span<const double>) {}
+    virtual void do_after_step(std::span<const double>, std::span<const double>) {}
+    virtual void do_layer_coefficients(const StepContext&, std::span<double>, std::span<double>) { throw std::logic_error(name() + " has no per-layer coefficients"); }
+    virtual double do_track(const StepContext&, std::span<double>) { throw std::logic_error(name() + " does not track gradients"); }
     virtual void do_head_weights(std::span<const double> c, std::span<double> h) const { std::copy(c.begin(), c.end(), h.begin()); }
 
     friend std::unique_ptr<Strategy> make_strategy(const std::string&, int, int, const std::vector<std::string>&);

@@ -6,6 +6,11 @@
 //   -> coefficients c_k -> shared gradient sum_k c_k g_k, each head its own task's
 //   gradient (times c_k if the strategy's heads are weighted) -> optimizer step
 //
+// A strategy that learns from the step's effect (FAMO) adds, after the optimizer step, a
+// forward of the same batch at the new parameters: it sees every task's loss before and
+// after the step (both without dropout; before the step that is a second forward, unless
+// the model has no dropout and the training forward's losses serve).
+//
 // A sample-weighting strategy (SLGrad) adds, before G: the main task's gradient on a
 // held-out batch, each sample's inner product with it (from the first sweep, one GEMM per
 // trunk layer), and a second sweep with the strategy's per-sample weights as seeds.
