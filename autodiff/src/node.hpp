@@ -26,6 +26,7 @@ struct Node {
     // An op whose backward may write the adjoint of its input 0 over its own (dx and dy
     // aliased element for element: the same shape).
     bool backward_in_place = false;
+    bool keep_adjoint = false;   // Tape::keep_adjoint: never lend adj to an input
     T* value = nullptr;          // forward value, rows x cols
     Parameter<T>* param = nullptr;
 

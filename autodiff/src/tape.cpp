@@ -150,7 +150,7 @@ void sweep(detail::TapeState<T>& state, std::span<const Var<T>> losses, std::spa
             if (!multi && n.reach == 0) std::memset(n.adj, 0, sizeof(T) * n.size());
         } else if (n.reach != 0 && n.requires_grad) {
             Node<T>* c = n.consumers == 1 && n.consumer >= 0 ? &nodes[std::size_t(n.consumer)] : nullptr;
-            if (c != nullptr && c->backward_in_place && c->in[0] == int(id)) {
+            if (c != nullptr && c->backward_in_place && c->in[0] == int(id) && !c->keep_adjoint) {
                 n.adj = c->adj;
                 c->adj_taken = true;
             } else {
@@ -255,6 +255,11 @@ const T* Tape<T>::adjoint(Var<T> v, int k) const {
     // A slot no op wrote to (a node the sweep skipped) holds no value: its adjoint is zero.
     if ((n.touched & bit) == 0) return nullptr;
     return n.adj + std::size_t(slot_of(n.reach, k)) * n.size();
+}
+
+template <class T>
+void Tape<T>::keep_adjoint(Var<T> v) {
+    state_->node(v).keep_adjoint = true;
 }
 
 template <class T> int Var<T>::rows() const { return node_of(*this).rows; }

@@ -239,11 +239,13 @@ ad::Var<T> Model<T>::head(ad::Tape<T>& tape, ad::Var<T> h, int k) const {
 
 template <class T>
 void Model<T>::forward(ad::Tape<T>& tape, ad::Var<T> x, bool training, std::span<ad::Var<T>> out,
-                       std::vector<ad::Var<T>>* trunk_io) const {
+                       std::vector<ad::Var<T>>* trunk_io, ad::Var<T>* representation) const {
     if (out.size() != spec_.tasks.size()) throw std::invalid_argument("Model::forward: one output per task expected");
+    if (representation && spec_.arch != Architecture::hps) throw std::invalid_argument("Model: a shared representation exists for arch=hps only");
     const int K = tasks();
     Streams h;
     head_inputs(tape, x, training, all_tasks(K), h, trunk_io);
+    if (representation) *representation = h[0];
     for (int k = 0; k < K; ++k) out[std::size_t(k)] = head(tape, h[std::size_t(k)], k);
 }
 

@@ -1,6 +1,7 @@
 // The statistics of a step over the shared parameters: the Gram matrix of the task
-// gradients (and, if asked, each shared layer's), and the gains of each task for the main task, first-order (with the Gram
-// matrix, in the same pass) or exact (by look-ahead).
+// gradients (and, if asked, each shared layer's, and the task gradients with respect to
+// the trunk's output), and the gains of each task for the main task, first-order (with
+// the Gram matrix, in the same pass) or exact (by look-ahead).
 #include <algorithm>
 #include <stdexcept>
 
@@ -42,13 +43,34 @@ void Trainer<T>::State::gram_and_gains(std::span<const int> rows, const Dataset<
             add_gram(*ps[i], gram, ref, diag.data());
         }
     }
+    if (needs.feature_gram) add_feature_gram();
     if (needs.exact_gains) exact_gains(rows, held_out);
 }
 
-// G += M M^T for the per-task gradients M [K x n] of one parameter: dot products over
-// chunks short enough that the K row pieces stay in L1 (a GEMM would pad the K x K
-// result to a full register tile and pack M for nothing). Given a reference gradient
-// ref and the optimizer's diagonal preconditioner P of the parameter, also the
+namespace {
+
+// G += M M^T for K rows M_i = row(i) of n values (nullptr: a zero row), by dot products
+// over chunks short enough that the K row pieces stay in L1 (a GEMM would pad the K x K
+// result to a full register tile and pack M for nothing); after_chunk(start, len) runs on
+// each chunk while it is in L1.
+template <class Row, class AfterChunk>
+void add_row_gram(int K, std::size_t n, Row row, std::vector<double>& g, AfterChunk after_chunk) {
+    constexpr std::size_t chunk = 2048;
+    for (std::size_t start = 0; start < n; start += chunk) {
+        const std::size_t len = std::min(chunk, n - start);
+        for (int i = 0; i < K; ++i)
+            for (int j = 0; j <= i; ++j)
+                if (row(i) != nullptr && row(j) != nullptr) g[std::size_t(i) * K + j] += double(hyda::dot(len, row(i) + start, row(j) + start));
+        after_chunk(start, len);
+    }
+    for (int i = 0; i < K; ++i)
+        for (int j = i + 1; j < K; ++j) g[std::size_t(i) * K + j] = g[std::size_t(j) * K + i];
+}
+
+}  // namespace
+
+// G += M M^T for the per-task gradients M [K x n] of one parameter. Given a reference
+// gradient ref and the optimizer's diagonal preconditioner P of the parameter, also the
 // first-order gains: gains_k += <P ref, g_k>, in the same pass over the g_k.
 template <class T>
 void Trainer<T>::State::add_gram(const ad::Parameter<T>& p, std::span<double> g, const T* ref, const T* P) {
@@ -74,6 +96,19 @@ void Trainer<T>::State::add_gram(std::span<const T* const> m, std::size_t n, std
     }
     for (int i = 0; i < K; ++i)
         for (int j = i + 1; j < K; ++j) g[std::size_t(i) * K + j] = g[std::size_t(j) * K + i];
+}
+
+// The Gram matrix of the task gradients with respect to the trunk's output h [B x width]
+// (its adjoints after the sweep, kept by keep_adjoint): over all B x width entries, so
+// summed over the batch. Every task's loss reaches h through its head.
+template <class T>
+void Trainer<T>::State::add_feature_gram() {
+    std::fill(feature_gram.begin(), feature_gram.end(), 0.0);
+    for (int k = 0; k < K; ++k) {
+        gram_rows[std::size_t(k)] = tape.adjoint(trunk_out, k);
+        if (gram_rows[std::size_t(k)] == nullptr) throw std::logic_error("the loss of task " + std::to_string(k) + " does not reach the trunk's output");
+    }
+    add_gram(gram_rows, std::size_t(trunk_out.rows()) * std::size_t(trunk_out.cols()), feature_gram);
 }
 
 // Exact gains of each task's step for the main task, L_main(theta) - L_main(theta - P g_k),

@@ -4,9 +4,11 @@
 #include <functional>
 #include <stdexcept>
 
+#include "strategies/alignedmtl.hpp"
 #include "strategies/cagrad.hpp"
 #include "strategies/dbmtl.hpp"
 #include "strategies/dwa.hpp"
+#include "strategies/fairgrad.hpp"
 #include "strategies/famo.hpp"
 #include "strategies/fixed.hpp"
 #include "strategies/gcossim.hpp"
@@ -14,9 +16,11 @@
 #include "strategies/gradnorm.hpp"
 #include "strategies/gradvac.hpp"
 #include "strategies/hydalearn.hpp"
+#include "strategies/imtl.hpp"
 #include "strategies/metabalance.hpp"
 #include "strategies/mgda.hpp"
 #include "strategies/moco.hpp"
+#include "strategies/nashmtl.hpp"
 #include "strategies/olaux.hpp"
 #include "strategies/options.hpp"
 #include "strategies/pcgrad.hpp"
@@ -24,6 +28,7 @@
 #include "strategies/slgrad.hpp"
 #include "strategies/stch.hpp"
 #include "strategies/uncertainty.hpp"
+#include "strategies/upgrad.hpp"
 
 namespace hyda::mtl {
 namespace {
@@ -37,14 +42,6 @@ struct Entry {
     Factory make;
 };
 
-std::vector<double> static_weights(int tasks, detail::Options& o) {
-    std::vector<double> w = o.numbers("weights");
-    if (int(w.size()) != tasks) {
-        throw std::invalid_argument("static: weights= needs " + std::to_string(tasks) + " comma-separated values, got " + std::to_string(w.size()));
-    }
-    return w;
-}
-
 const std::vector<Entry>& registry() {
     static const std::vector<Entry> table = {
         {"hydalearn", Heads::own, [](int k, int m, detail::Options& o) { return std::make_unique<HydaLearn>(k, m, o); }},
@@ -54,7 +51,7 @@ const std::vector<Entry>& registry() {
              w[std::size_t(m)] = 1;
              return std::make_unique<FixedWeights>("single", w);
          }},
-        {"static", Heads::weighted, [](int k, int, detail::Options& o) { return std::make_unique<FixedWeights>("static", static_weights(k, o)); }},
+        {"static", Heads::weighted, [](int k, int, detail::Options& o) { return std::make_unique<FixedWeights>("static", o.per_task("weights", std::size_t(k))); }},
         {"pcgrad", Heads::own, [](int k, int, detail::Options& o) { return std::make_unique<PCGrad>(k, o); }},
         {"mgda", Heads::own, [](int k, int, detail::Options& o) { return std::make_unique<MGDA>(k, o); }},
         {"cagrad", Heads::own, [](int k, int, detail::Options& o) { return std::make_unique<CAGrad>(k, o); }},
@@ -72,6 +69,13 @@ const std::vector<Entry>& registry() {
         {"stch", Heads::weighted, [](int k, int, detail::Options& o) { return std::make_unique<SmoothTchebycheff>(k, o); }},
         {"famo", Heads::weighted, [](int k, int, detail::Options& o) { return std::make_unique<FAMO>(k, o); }},
         {"metabalance", Heads::own, [](int k, int, detail::Options& o) { return std::make_unique<MetaBalance>(k, o); }},
+        // IMTL's heads take the loss scales e^{s_k} (1 under mode=gradient), see imtl.hpp.
+        {"imtl", Heads::weighted, [](int k, int, detail::Options& o) { return std::make_unique<IMTL>(k, o); }},
+        {"nashmtl", Heads::weighted, [](int k, int, detail::Options& o) { return std::make_unique<NashMTL>(k, o); }},
+        {"fairgrad", Heads::own, [](int k, int, detail::Options& o) { return std::make_unique<FairGrad>(k, o); }},
+        {"alignedmtl", Heads::own, [](int k, int, detail::Options& o) { return std::make_unique<AlignedMTL>(k, o); }},
+        {"upgrad", Heads::own, [](int k, int, detail::Options& o) { return std::make_unique<UPGrad>(k, o); }},
+        {"dualproj", Heads::own, [](int k, int, detail::Options& o) { return std::make_unique<DualProj>(k, o); }},
     };
     return table;
 }
@@ -121,6 +125,7 @@ std::size_t checked_step(const Strategy& s, const StepContext& ctx) {
     require_size(s, "losses", ctx.losses.size(), K, "one per task");
     require_size(s, "gram", ctx.gram.size(), K * K, "tasks x tasks");
     if (n.last_layer_gram) require_size(s, "gram_last", ctx.gram_last.size(), K * K, "tasks x tasks");
+    if (n.feature_gram) require_size(s, "feature_gram", ctx.feature_gram.size(), K * K, "tasks x tasks");
     if (n.first_order_gains || n.exact_gains) require_size(s, "gains", ctx.gains.size(), K, "one per task");
     return K;
 }
@@ -164,6 +169,13 @@ void Strategy::sample_weights(const SampleContext& ctx, std::span<double> w) {
 void Strategy::end_epoch(std::span<const double> mean_losses) {
     if (tasks_ != 0) require_size(*this, "mean_losses", mean_losses.size(), std::size_t(tasks_), "one per task");
     do_end_epoch(mean_losses);
+}
+
+void Strategy::head_weights(std::span<const double> c, std::span<double> h) const {
+    const std::size_t K = c.size();
+    if (tasks_ != 0) require_size(*this, "c", K, std::size_t(tasks_), "one per task");
+    require_size(*this, "the output h", h.size(), K, "one per task");
+    do_head_weights(c, h);
 }
 
 void Strategy::after_step(std::span<const double> losses_before, std::span<const double> losses_after) {

@@ -109,7 +109,7 @@ void Introspection::write_json(std::ostream& os) const {
     key("tasks");
     strings(tasks);
     out += ",\n";
-    for (const auto& [name, values] : {std::pair{"losses", &losses}, {"gram", &gram}, {"gains", &gains}, {"coefficients", &coefficients},
+    for (const auto& [name, values] : {std::pair{"losses", &losses}, {"gram", &gram}, {"feature_gram", &feature_gram}, {"gains", &gains}, {"coefficients", &coefficients},
                                        {"sample_dots", &sample_dots}, {"sample_norms", &sample_norms},
                                        {"sample_weights", &sample_weights}, {"grad_norms", &grad_norms}}) {
         key(name);

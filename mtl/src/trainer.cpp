@@ -40,6 +40,8 @@ Trainer<T>::State::State(Model<T>& m, Strategy& s, TrainOptions o)
     opt.validate();
     if (needs.sample_weights && model.spec().arch != Architecture::hps)  // its per-sample gradients are the trunk's layers'
         throw std::invalid_argument("trainer: strategy '" + strategy.name() + "' needs arch=hps (it weights samples through the shared trunk's layers)");
+    if (needs.feature_gram && model.spec().arch != Architecture::hps)  // gated models have no one shared representation
+        throw std::invalid_argument("trainer: strategy '" + strategy.name() + "' with ub=on needs arch=hps (its Gram matrix is over the shared trunk's output)");
     std::vector<ad::Parameter<T>*> params = model.parameters();
     const T lr = T(opt.lr), wd = T(opt.weight_decay);
     switch (opt.optimizer) {
@@ -56,6 +58,9 @@ Trainer<T>::State::State(Model<T>& m, Strategy& s, TrainOptions o)
     loss_values.resize(std::size_t(K));
     gram.resize(std::size_t(K) * K);
     gram_last.resize(std::size_t(K) * K);
+    feature_gram.resize(std::size_t(K) * K);
+    feature_adjoints.resize(std::size_t(K));
+    head_weights.resize(std::size_t(K));
     gains.resize(std::size_t(K));
     coefficients.resize(std::size_t(K));
     coef_t.resize(std::size_t(K));
@@ -154,7 +159,9 @@ void Trainer<T>::State::analyse(const Dataset<T>& data, std::span<const int> row
     const int B = gather(data, rows);
     tape.reset();
     const ad::Var<T> x = tape.input(xb.data(), B, data.features, "x");
-    model.forward(tape, x, true, outputs, needs.sample_weights ? &trunk_io : nullptr);
+    std::vector<ad::Var<T>>* io = needs.sample_weights ? &trunk_io : nullptr;
+    model.forward(tape, x, true, outputs, io, needs.feature_gram ? &trunk_out : nullptr);
+    if (needs.feature_gram) tape.keep_adjoint(trunk_out);  // read after the sweep
     for (int k = 0; k < K; ++k) losses[std::size_t(k)] = task_loss(tape, outputs[std::size_t(k)], k, B);
     tape.backward_multi(losses);
     if (needs.sample_weights) weight_samples(B);
@@ -169,6 +176,7 @@ void Trainer<T>::State::analyse(const Dataset<T>& data, std::span<const int> row
     ctx.losses = loss_values;
     ctx.gram = gram;
     if (needs.last_layer_gram) ctx.gram_last = gram_last;
+    if (needs.feature_gram) ctx.feature_gram = feature_gram;
     if (needs.first_order_gains || needs.exact_gains) ctx.gains = gains;
     ctx.seed = opt.seed ^ (std::uint64_t(steps) * 0x9E3779B97F4A7C15ull);
     auto fail = [&](const std::string& what) { throw std::runtime_error("strategy '" + strategy.name() + "' returned " + what + " at step " + std::to_string(steps)); };
@@ -211,9 +219,14 @@ void Trainer<T>::State::combine() {
         for (int k = 1; k < K; ++k) hyda::axpy(n, c[k], tracked[i].data() + std::size_t(k) * n, grad);
     }
     const bool weighted = strategy.heads() == Heads::weighted;
+    if (weighted) {
+        strategy.head_weights(coefficients, head_weights);
+        for (double h : head_weights)
+            if (!std::isfinite(h)) throw std::runtime_error("strategy '" + strategy.name() + "' returned a non-finite head weight at step " + std::to_string(steps));
+    }
     for (int k = 0; k < K; ++k) {
         std::fill(one_hot.begin(), one_hot.end(), T(0));
-        one_hot[std::size_t(k)] = weighted ? coef_t[std::size_t(k)] : T(1);
+        one_hot[std::size_t(k)] = weighted ? T(head_weights[std::size_t(k)]) : T(1);
         const auto [first, last] = model.head_range(k);
         for (std::size_t i = first; i < last; ++i) ps[i]->combine(one_hot.data(), K);
     }
@@ -263,6 +276,7 @@ Introspection Trainer<T>::inspect(const Dataset<T>& data, std::span<const int> r
     for (const auto& t : s.model.spec().tasks) r.tasks.push_back(t.name);
     r.losses = s.loss_values;
     r.gram = s.gram;
+    if (s.needs.feature_gram) r.feature_gram = s.feature_gram;
     if (s.needs.first_order_gains || s.needs.exact_gains) r.gains = s.gains;
     r.coefficients = s.coefficients;
     if (s.needs.sample_weights) r.sample_dots = s.sample_dots, r.sample_norms = s.sample_norms, r.sample_weights = s.sample_w;

@@ -38,9 +38,11 @@ struct Trainer<T>::State {
     std::vector<T> xb, yb, mb;  // batch features; labels and masks, task-major
     std::vector<std::string> label_names, mask_names;  // "<task>.labels", "<task>.mask": what errors name
     std::vector<ad::Var<T>> outputs, losses, side_outputs;  // side_outputs: on side_tape
-    std::vector<double> loss_values, gram, gram_last, gains, coefficients;
+    std::vector<double> loss_values, gram, gram_last, feature_gram, gains, coefficients, head_weights;
     std::vector<double> losses_before, losses_after;  // around the optimizer step, if the strategy asks
     std::vector<T> coef_t, one_hot, diag, scaled, backup, precond;
+    ad::Var<T> trunk_out;                     // h, when the strategy needs feature_gram
+    std::vector<const T*> feature_adjoints;  // per task: dL_k/dh, or nullptr
     std::vector<std::vector<T>> main_ref;  // per shared parameter: the main gradient gains compare with
     std::vector<int> held_rows;
     // Sample weighting (SLGrad): each trunk layer's input and pre-activation; per task and
@@ -90,10 +92,11 @@ struct Trainer<T>::State {
     void combine();
 
     // --- step_statistics.cpp ---
-    // After the sweep: gram (and gram_last, layer_grams) and, if the strategy asks, the gains.
+    // After the sweep: gram (and gram_last, layer_grams, feature_gram) and, if the strategy asks, the gains.
     void gram_and_gains(std::span<const int> rows, const Dataset<T>* held_out);
     void add_gram(const ad::Parameter<T>& p, std::span<double> g, const T* ref = nullptr, const T* P = nullptr);
     void add_gram(std::span<const T* const> m, std::size_t n, std::span<double> g, const T* ref = nullptr, const T* P = nullptr);
+    void add_feature_gram();
     void exact_gains(std::span<const int> rows, const Dataset<T>* held_out);
 
     // --- tracked_gradients.cpp ---

@@ -618,3 +618,44 @@ TEMPLATE_TEST_CASE("Tape::adjoint reads a node's adjoint per loss after a sweep"
     CHECK(tape.adjoint(out0, 0) == nullptr);
     CHECK_THROWS_AS(tape.adjoint(z, 64), std::invalid_argument);
 }
+
+TEMPLATE_TEST_CASE("Tape::keep_adjoint keeps an activation's output adjoint readable, the gradients unchanged", "[multi]", float, double) {
+    using T = TestType;
+    // Without keep_adjoint, relu's output h lends its adjoint buffer to z (the test above).
+    // Kept, h has its own: dL_k/dz = dL_k/dh where z > 0, else 0, and the task gradients
+    // are bitwise those of the sweep without it.
+    const int B = 7, in = 5, hidden = 6;
+    Model<T> m(B, in, hidden, 2, 71);
+    auto sweep = [&](Tape<T>& tape, bool keep, Var<T>& z, Var<T>& h) {
+        const Var<T> x = tape.input(m.x, "x");
+        z = linear(x, tape.param(m.W1), tape.param(m.b1));
+        h = relu(z);
+        if (keep) tape.keep_adjoint(h);
+        const Var<T> losses[] = {m.heads[0]->loss(tape, m.heads[0]->output(tape, h)), m.heads[1]->loss(tape, m.heads[1]->output(tape, h))};
+        tape.backward_multi(std::span<const Var<T>>(losses));
+        return copy_task_grads(m.params(), 2);
+    };
+    Tape<T> plain, kept;
+    Var<T> z0, h0, z, h;
+    const auto want = sweep(plain, false, z0, h0);
+    const auto got = sweep(kept, true, z, h);
+    for (std::size_t q = 0; q < want.size(); ++q)
+        for (int k = 0; k < 2; ++k) CHECK(want[q][std::size_t(k)] == got[q][std::size_t(k)]);
+    for (int k = 0; k < 2; ++k) {
+        INFO("loss " << k);
+        const T* dh = kept.adjoint(h, k);
+        const T* dz = kept.adjoint(z, k);
+        REQUIRE(dh != nullptr);
+        REQUIRE(dz != nullptr);
+        CHECK(dh != dz);
+        int active = 0;
+        for (int e = 0; e < B * hidden; ++e) {
+            const bool on = z.data()[e] > T(0);
+            active += on;
+            CHECK(dz[e] == (on ? dh[e] : T(0)));
+        }
+        CHECK(active > 0);
+        CHECK(active < B * hidden);
+    }
+    CHECK_THROWS_AS(plain.adjoint(h0, 0), std::logic_error);
+}

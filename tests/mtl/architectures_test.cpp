@@ -352,10 +352,16 @@ TEST_CASE("architecture options out of range, and SLGrad outside hps, are refuse
     Model<double> model(small_spec(Architecture::mmoe), 1);
     auto slgrad = make_strategy("slgrad", 3, 1);
     CHECK_THROWS_WITH(Trainer<double>(model, *slgrad, TrainOptions{}), Contains("needs arch=hps"));
+    for (const char* upper_bound : {"alignedmtl", "imtl"}) {  // ub=on: the Gram matrix over the one shared representation
+        auto ub = make_strategy(upper_bound, 3, 1, {"ub=on"});
+        CHECK_THROWS_WITH(Trainer<double>(model, *ub, TrainOptions{}), Contains("needs arch=hps"));
+    }
     Batch b;
     ad::Tape<double> tape;
     std::vector<ad::Var<double>> out(3), io;
     CHECK_THROWS_WITH(model.forward(tape, tape.input(b.x.data(), Batch::rows, 3, "x"), false, out, &io), Contains("arch=hps only"));
+    ad::Var<double> representation;
+    CHECK_THROWS_WITH(model.forward(tape, tape.input(b.x.data(), Batch::rows, 3, "x"), false, out, nullptr, &representation), Contains("arch=hps only"));
 }
 
 TEST_CASE("every Gram and loss strategy trains gated models end to end", "[arch][trainer]") {

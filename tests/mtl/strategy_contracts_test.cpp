@@ -98,6 +98,33 @@ TEST_CASE("HydaLearn rejects missing gains, GradNorm a missing last-layer Gram m
                Contains("strategy 'gradnorm': gram_last has 0 values, expected 9 (tasks x tasks)"));
 }
 
+TEST_CASE("the upper-bound variants ask for the trunk output's Gram matrix and reject its absence", "[strategies][input]") {
+    Inputs in(3);
+    for (const char* name : {"alignedmtl", "imtl"}) {
+        INFO(name);
+        CHECK_FALSE(make_strategy(name, 3, 0)->needs().feature_gram);
+        auto s = make_strategy(name, 3, 0, {"ub=on"});
+        CHECK(s->needs().feature_gram);
+        CHECK_THAT(invalid_argument_message([&] { s->coefficients(in.step, in.c); }),
+                   Contains("strategy '" + std::string(name) + "': feature_gram has 0 values, expected 9 (tasks x tasks)"));
+        StepContext ctx = in.step;
+        ctx.feature_gram = in.gram;
+        CHECK_NOTHROW(s->coefficients(ctx, in.c));
+    }
+    CHECK_FALSE(make_strategy("imtl", 3, 0, {"ub=on", "mode=loss"})->needs().feature_gram);  // no G at all
+}
+
+TEST_CASE("head weights: the coefficients by default, checked for size", "[strategies][input]") {
+    auto s = make_strategy("static", 3, 0, {"weights=1,2,3"});
+    const Vec c{1, 2, 3};
+    Vec h(3);
+    s->head_weights(c, h);
+    CHECK(h == c);
+    Vec wrong(2);
+    CHECK_THAT(invalid_argument_message([&] { s->head_weights(c, wrong); }), Contains("strategy 'static': the output h has 2 values, expected 3"));
+    CHECK_THAT(invalid_argument_message([&] { s->head_weights(wrong, h); }), Contains("strategy 'static': c has 2 values, expected 3"));
+}
+
 TEST_CASE("SLGrad rejects a sample context or output of the wrong size, naming it", "[strategies][input]") {
     auto s = make_strategy("slgrad", 3, 0);
     Inputs in(3, 4);  // 3 tasks x 4 samples: 12 values per span
@@ -122,7 +149,7 @@ TEST_CASE("SLGrad rejects a sample context or output of the wrong size, naming i
 TEST_CASE("every strategy takes heads=own|weighted, defaulting to its paper's choice", "[strategies][input]") {
     // Loss-weighting papers differentiate the weighted loss whole (heads weighted); the
     // gradient-surgery methods' code, HydaLearn and single-task leave the heads alone.
-    const std::vector<std::string> own = {"hydalearn", "single", "pcgrad", "mgda", "cagrad", "metabalance", "gradvac", "moco"};
+    const std::vector<std::string> own = {"hydalearn", "single", "pcgrad", "mgda", "cagrad", "metabalance", "gradvac", "moco", "fairgrad", "alignedmtl", "upgrad", "dualproj"};
     for (const std::string& name : strategy_names()) {
         INFO(name);
         const std::vector<std::string> options = name == "static" ? std::vector<std::string>{"weights=1,1"} : std::vector<std::string>{};

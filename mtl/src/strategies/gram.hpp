@@ -2,6 +2,8 @@
 // Internal: working in coefficient space. A vector x of K coefficients stands for the
 // direction sum_k x_k g_k; the Gram matrix G (K x K, row-major, symmetric) gives every
 // inner product of such directions without touching a parameter.
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <numeric>
 #include <span>
@@ -17,6 +19,16 @@ inline std::span<const double> gram_row(std::span<const double> gram, std::size_
 // out = G x: out_i = <g_i, sum_k x_k g_k>.
 inline void gram_times(std::span<const double> gram, std::span<const double> x, std::span<double> out) {
     for (std::size_t i = 0; i < x.size(); ++i) out[i] = dot(gram_row(gram, x.size(), i), x);
+}
+
+// min(1, max_norm / ||sum_k x_k g_k||): the factor that clips the direction of x to norm
+// max_norm (0: no clipping), as clip_grad_norm_ on the shared parameters would. Gx: scratch
+// of size K.
+inline double clip_factor(std::span<const double> gram, std::span<const double> x, std::span<double> Gx, double max_norm) {
+    if (max_norm == 0) return 1;
+    gram_times(gram, x, Gx);
+    const double length = std::sqrt(std::max(dot(x, Gx), 0.0));
+    return length > max_norm ? max_norm / length : 1.0;
 }
 
 }  // namespace hyda::mtl::detail

@@ -2,6 +2,7 @@
 // Internal: "key=value" strategy options, parsed with clear errors.
 #include <cmath>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -45,6 +46,16 @@ public:
             if (end == v.size()) return out;
             start = end + 1;
         }
+    }
+
+    // One finite number per task (static weights, a preference vector): `tasks` of them,
+    // comma-separated. Absent, `fallback` for every task, or an error without one.
+    std::vector<double> per_task(const std::string& key, std::size_t tasks, std::optional<double> fallback = std::nullopt) {
+        std::vector<double> out = numbers(key);
+        if (out.empty() && fallback) out.assign(tasks, *fallback);
+        if (out.size() != tasks)
+            throw std::invalid_argument(strategy_ + ": " + key + "= needs " + std::to_string(tasks) + " comma-separated values, got " + std::to_string(out.size()));
+        return out;
     }
 
     // Every option must have been read: an unknown key is a typo.

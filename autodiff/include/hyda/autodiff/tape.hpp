@@ -104,6 +104,11 @@ public:
     // backward works in place), so for such an op's output this throws std::logic_error:
     // read the input's adjoint.
     const T* adjoint(Var<T> v, int k) const;
+    // Keeps v's adjoint readable by adjoint() after the sweeps of this recording: an
+    // activation or dropout output then keeps its own buffer instead of lending it to its
+    // input (one more buffer of v's size per loss reaching it). For a layer output whose
+    // per-loss adjoints a caller reads (the trunk output of the upper-bound methods).
+    void keep_adjoint(Var<T> v);
 
     std::size_t size() const;  // number of nodes recorded since reset()
 

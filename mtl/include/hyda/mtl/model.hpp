@@ -113,9 +113,11 @@ public:
     // (hps only, else std::invalid_argument), it receives for each trunk layer l its input
     // and its pre-activation output (2l and 2l + 1), the layer being linear with weight
     // parameters()[2l] and bias parameters()[2l + 1]: what per-sample gradients of the
-    // trunk are made of (SLGrad).
+    // trunk are made of (SLGrad). If representation is given (hps only, else
+    // std::invalid_argument), it receives the trunk's output, the one input of every head
+    // (the upper-bound variants' Gram matrix, Needs::feature_gram).
     void forward(ad::Tape<T>& tape, ad::Var<T> x, bool training, std::span<ad::Var<T>> out,
-                 std::vector<ad::Var<T>>* trunk_io = nullptr) const;
+                 std::vector<ad::Var<T>>* trunk_io = nullptr, ad::Var<T>* representation = nullptr) const;
     // Task k's output alone, as forward() computes it, recording only what it depends on
     // (the look-ahead and held-out evaluations of the main task).
     ad::Var<T> task_output(ad::Tape<T>& tape, ad::Var<T> x, bool training, int k) const;

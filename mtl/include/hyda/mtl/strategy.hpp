@@ -5,6 +5,7 @@
 // h_k, or c_k h_k (heads(), below). Most methods need only the losses and the Gram matrix
 // G_ij = <g_i, g_j>; the trainer computes the extra statistics a strategy asks for
 // in needs(), and nothing else.
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -30,6 +31,10 @@ struct Needs {
     // (MoCo): track() sets how the y_k follow the g_k, coefficients() sees their Gram
     // matrix in tracked_gram.
     bool tracked_gradients = false;
+    // G of the task gradients with respect to the trunk's output h (batch x width) instead
+    // of the shared parameters, summed over the batch: the upper-bound variants (Sener &
+    // Koltun's MGDA-UB) of Aligned-MTL and IMTL. The coefficients still combine the g_k.
+    bool feature_gram = false;
 };
 
 // Everything about one mini-batch a strategy can read. Spans are valid during the call.
@@ -41,6 +46,7 @@ struct StepContext {
     std::span<const double> losses;        // L_k on the batch
     std::span<const double> gram;          // tasks x tasks, row-major
     std::span<const double> gram_last;     // over the last shared layer's weights, if asked
+    std::span<const double> feature_gram;  // tasks x tasks, over the trunk's output, if asked
     std::span<const double> gains;         // gain of each task for the main task, if asked
     int layers = 0;                        // shared layers, if layer_grams is asked
     std::span<const double> layer_grams;   // layers x tasks x tasks, if asked: G of each layer
@@ -78,8 +84,8 @@ public:
     // strategy and the span, so no rule reads past a span.
     //
     // Writes one coefficient per task into c (size tasks). ctx must hold losses (tasks),
-    // gram (tasks x tasks), and what needs() asks for: gram_last (tasks x tasks), gains
-    // (tasks), tracked_gram (tasks x tasks).
+    // gram (tasks x tasks), and what needs() asks for: gram_last, feature_gram and
+    // tracked_gram (tasks x tasks), gains (tasks).
     void coefficients(const StepContext& ctx, std::span<double> c);
     // With needs().layer_grams, instead of coefficients(): writes the coefficients of each
     // shared layer into per_layer (layers x tasks, layer-major), the layer's parameters
@@ -107,6 +113,13 @@ public:
     // loss on the step's batch just before and just after the step, both measured without
     // dropout (one extra forward; FAMO). Sizes: one per task.
     void after_step(std::span<const double> losses_before, std::span<const double> losses_after);
+    // With heads() weighted, head k's gradient is scaled by h_k (size tasks), given the
+    // coefficients c of the step: the weight the method gives L_k in the loss it
+    // differentiates whole. That is c_k for most methods; one whose shared coefficients
+    // add a correction to that weight (IMTL's gradient balance on top of its loss scales,
+    // Nash-MTL's and FairGrad's clipping of the shared step) gives the heads the weight
+    // alone.
+    void head_weights(std::span<const double> c, std::span<double> h) const;
 
     // The task count and main task make_strategy built it for, which the entry points and
     // the Trainer check (0 tasks: a strategy built directly, checked against the contexts'
@@ -125,6 +138,7 @@ private:
     virtual void do_after_step(std::span<const double>, std::span<const double>) {}
     virtual void do_layer_coefficients(const StepContext&, std::span<double>, std::span<double>) { throw std::logic_error(name() + " has no per-layer coefficients"); }
     virtual double do_track(const StepContext&, std::span<double>) { throw std::logic_error(name() + " does not track gradients"); }
+    virtual void do_head_weights(std::span<const double> c, std::span<double> h) const { std::copy(c.begin(), c.end(), h.begin()); }
 
     friend std::unique_ptr<Strategy> make_strategy(const std::string&, int, int, const std::vector<std::string>&);
     int tasks_ = 0, main_ = 0;

@@ -82,6 +82,7 @@ struct Introspection {
     std::vector<std::string> tasks;
     std::vector<double> losses;                      // per task
     std::vector<double> gram;                        // tasks x tasks, over the shared parameters
+    std::vector<double> feature_gram;                // tasks x tasks, over the trunk's output; empty unless the strategy uses it
     std::vector<double> gains;                       // empty unless the strategy uses gains
     std::vector<double> coefficients;                // what the strategy returns for this batch
     // Sample-weighting strategies only (else empty): per task and batch row, task-major,
