@@ -29,7 +29,7 @@ def main():
     ap.add_argument("--configs", default=DEFAULT_CONFIGS)
     args = ap.parse_args()
     configs = args.configs.split(",")
-    pattern = f"step/hyda/[a-z0-9]+/({'|'.join(configs)})/threads:{args.threads}$"
+    pattern = f"step/hyda/[a-z0-9]+/({'|'.join(configs)})/threads:{args.threads}/"
     cmd = [os.path.join(args.build_dir, "bench", "hyda_bench_step"), "--benchmark_format=json", f"--benchmark_filter={pattern}",
            f"--benchmark_repetitions={args.repetitions}", f"--benchmark_min_time={args.min_time}",
            "--benchmark_enable_random_interleaving=true", "--benchmark_report_aggregates_only=true"]
