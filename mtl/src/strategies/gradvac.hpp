@@ -27,7 +27,8 @@ namespace hyda::mtl {
 //     paper compares granularities (whole model to single parameter matrices); whole is
 //     LibMTL's and torchjd's default. LibMTL's third choice, one group per parameter
 //     tensor (weight and bias apart), is not offered.
-//   beta=0.01, in [0, 1]: the paper's EMA rate (LibMTL and torchjd default to 0.5).
+//   beta=0.01, in [0, 1]: a slow EMA, as we read the paper's setting (unchecked against its
+//   text; LibMTL and torchjd default to 0.5).
 // Deviations from LibMTL's code: it moves a target only when it corrects (the update sits
 // inside its `if`), so a target that starts at 0 can only fall; we move it after every
 // pair, as the paper's algorithm and torchjd do. Where g_i^PT or g_j is zero (no cosine)
