@@ -430,19 +430,7 @@ TEST_CASE("through the trainer, every step of PCGrad, MGDA and CAGrad solves its
     synth.features = 8;
     const Dataset<float> data = make_synthetic<float>(synth);
     auto run = [&](const std::string& name, const std::vector<std::string>& options) {
-        ModelSpec spec;
-        spec.inputs = synth.features;
-        spec.trunk = {16, 16};
-        spec.tasks = synthetic_tasks();
-        Model<float> model(spec, 3);
-        auto strategy = make_strategy(name, model.tasks(), spec.main_task, options);
-        TrainOptions o;
-        o.epochs = 2;
-        o.batch_size = 32;
-        o.lr = 1e-2;
-        const std::vector<hyda::test::TracedStep> steps = hyda::test::fit_traced(model, *strategy, data, o).steps;
-        REQUIRE(steps.size() == 16);
-        return steps;
+        return hyda::test::traced_synthetic_run(data, name, options, 2).steps;
     };
     const std::size_t K = 3;
     auto largest = [](const Vec& G) { return std::max({G[0], G[4], G[8]}); };

@@ -161,18 +161,7 @@ TEST_CASE("every Gram-matrix method trains on the synthetic data, each step keep
     synth.features = 8;
     const Dataset<float> data = make_synthetic<float>(synth);
     auto run = [&](const std::string& name, const std::vector<std::string>& options) {
-        ModelSpec spec;
-        spec.inputs = data.features;
-        spec.trunk = {16, 16};
-        spec.tasks = synthetic_tasks();
-        Model<float> model(spec, 3);
-        auto strategy = make_strategy(name, model.tasks(), spec.main_task, options);
-        TrainOptions o;
-        o.epochs = 4;
-        o.batch_size = 32;
-        o.lr = 1e-2;
-        hyda::test::TracedRun r = hyda::test::fit_traced(model, *strategy, data, o);
-        REQUIRE(r.steps.size() == 32);
+        hyda::test::TracedRun r = hyda::test::traced_synthetic_run(data, name, options, 4);
         for (const auto& step : r.steps) {
             for (double x : step.losses) CHECK(std::isfinite(x));
             for (double x : step.coefficients) CHECK(std::isfinite(x));

@@ -564,14 +564,7 @@ TEST_CASE("through the trainer, every step of RLW, GLS, DB-MTL, STCH, FAMO and M
     synth.main_labelled = 0.5;  // every batch of 32 labels every task
     const Dataset<float> data = make_synthetic<float>(synth);
     auto run = [&](const std::string& name, const std::vector<std::string>& options) {
-        Model<float> model(small_spec(data.features, 0), 3);
-        auto strategy = make_strategy(name, model.tasks(), 0, options);
-        TrainOptions o;
-        o.epochs = 3;
-        o.batch_size = 32;
-        o.lr = 1e-2;
-        hyda::test::TracedRun r = hyda::test::fit_traced(model, *strategy, data, o);
-        REQUIRE(r.steps.size() == 24);
+        hyda::test::TracedRun r = hyda::test::traced_synthetic_run(data, name, options, 3);
         for (const auto& step : r.steps) {
             for (double c : step.coefficients) {
                 CHECK(std::isfinite(c));

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "hyda/mtl/dataset.hpp"
 #include "hyda/mtl/trainer.hpp"
 
 namespace hyda::test {
@@ -30,14 +31,15 @@ inline std::vector<std::string> split_csv_line(const std::string& line) {
 }
 
 template <class T>
-TracedRun fit_traced(mtl::Model<T>& model, mtl::Strategy& strategy, const mtl::Dataset<T>& data, mtl::TrainOptions options) {
+TracedRun fit_traced(mtl::Model<T>& model, mtl::Strategy& strategy, const mtl::Dataset<T>& data, mtl::TrainOptions options,
+                     const mtl::Dataset<T>* validation = nullptr) {
     std::ostringstream trace;
     trace.precision(17);  // the doubles the strategy saw, exactly
     options.trace = &trace;
     options.trace_full_gram = true;
     mtl::Trainer<T> trainer(model, strategy, options);
     TracedRun run;
-    run.result = trainer.fit(data);
+    run.result = trainer.fit(data, validation);
     std::stringstream lines(trace.str());
     std::string line;
     std::getline(lines, line);
@@ -56,6 +58,26 @@ TracedRun fit_traced(mtl::Model<T>& model, mtl::Strategy& strategy, const mtl::D
         }
         run.steps.push_back(step);
     }
+    return run;
+}
+
+// The traced run most strategy tests replay: the synthetic tasks (mtl::synthetic_tasks(),
+// main task 0) on a 16,16 trunk drawn from seed 3, `name` with `options`, batches of 32,
+// Adam at lr 1e-2, for `epochs`; every step in the trace.
+inline TracedRun traced_synthetic_run(const mtl::Dataset<float>& data, const std::string& name, const std::vector<std::string>& options, int epochs,
+                                      const mtl::Dataset<float>* validation = nullptr) {
+    mtl::ModelSpec spec;
+    spec.inputs = data.features;
+    spec.trunk = {16, 16};
+    spec.tasks = mtl::synthetic_tasks();
+    mtl::Model<float> model(spec, 3);
+    auto strategy = mtl::make_strategy(name, model.tasks(), spec.main_task, options);
+    mtl::TrainOptions o;
+    o.epochs = epochs;
+    o.batch_size = 32;
+    o.lr = 1e-2;
+    TracedRun run = fit_traced(model, *strategy, data, o, validation);
+    REQUIRE(run.steps.size() == std::size_t(epochs) * std::size_t((data.rows + 31) / 32));
     return run;
 }
 

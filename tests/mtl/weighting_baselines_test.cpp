@@ -309,21 +309,7 @@ TEST_CASE("through the trainer, every step of every baseline follows its rule", 
     synth.rows = 256;
     synth.features = 8;
     const Dataset<float> data = make_synthetic<float>(synth);
-    auto run = [&](const std::string& name, const std::vector<std::string>& options) {
-        ModelSpec spec;
-        spec.inputs = data.features;
-        spec.trunk = {16, 16};
-        spec.tasks = synthetic_tasks();
-        Model<float> model(spec, 3);
-        auto strategy = make_strategy(name, model.tasks(), spec.main_task, options);
-        TrainOptions o;
-        o.epochs = 3;
-        o.batch_size = 32;
-        o.lr = 1e-2;
-        hyda::test::TracedRun r = hyda::test::fit_traced(model, *strategy, data, o);
-        REQUIRE(r.steps.size() == 24);
-        return r;
-    };
+    auto run = [&](const std::string& name, const std::vector<std::string>& options) { return hyda::test::traced_synthetic_run(data, name, options, 3); };
     const std::size_t K = 3;
 
     SECTION("equal, single, static: the fixed weights") {

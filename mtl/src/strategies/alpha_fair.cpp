@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "newton_step.hpp"
+
 namespace hyda::mtl::detail {
 namespace {
 
@@ -77,16 +79,7 @@ bool AlphaFairSolver::solve(std::span<const double> G, double alpha, std::span<d
                 L_[i * m + j] = i == j ? std::sqrt(std::max(s, 0.0)) : s / L_[j * m + j];
             }
         }
-        for (std::size_t i = 0; i < m; ++i) {
-            double s = -grad_[i];
-            for (std::size_t k = 0; k < i; ++k) s -= L_[i * m + k] * step_[k];
-            step_[i] = s / L_[i * m + i];
-        }
-        for (std::size_t i = m; i-- > 0;) {
-            double s = step_[i];
-            for (std::size_t k = i + 1; k < m; ++k) s -= L_[k * m + i] * step_[k];
-            step_[i] = s / L_[i * m + i];
-        }
+        newton_step(L_.data(), m, m, grad_.data(), step_.data());
         double slope = 0;  // grad . step = -(Newton decrement)^2
         for (std::size_t i = 0; i < m; ++i) slope += grad_[i] * step_[i];
         if (!(slope < 0)) break;  // no descent left above rounding

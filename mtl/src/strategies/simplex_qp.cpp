@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "newton_step.hpp"
+
 namespace hyda::mtl::detail {
 namespace {
 
@@ -90,16 +92,7 @@ bool SimplexQP::direction(std::span<const double> a) {
         }
         row[t] = std::sqrt(pivot);
     }
-    for (std::size_t t = 0; t < m; ++t) {  // L w = -h, then L^T y = w
-        double s = -h_[t];
-        for (std::size_t v = 0; v < t; ++v) s -= L_[t * n_ + v] * y_[v];
-        y_[t] = s / L_[t * n_ + t];
-    }
-    for (std::size_t t = m; t-- > 0;) {
-        double s = y_[t];
-        for (std::size_t v = t + 1; v < m; ++v) s -= L_[v * n_ + t] * y_[v];
-        y_[t] = s / L_[t * n_ + t];
-    }
+    newton_step(L_.data(), n_, m, h_.data(), y_.data());  // y = -(L L^T)^{-1} h
     to_p(m);
     return true;
 }
