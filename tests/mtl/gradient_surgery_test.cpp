@@ -16,29 +16,18 @@
 
 #include "hyda/mtl/dataset.hpp"
 #include "hyda/mtl/trainer.hpp"
+#include "gradient_vectors.hpp"
 #include "strategy_trace.hpp"
 
 namespace {
 
 using namespace hyda::mtl;
-using Vec = std::vector<double>;
-using Vectors = std::vector<Vec>;  // one gradient per task
+using hyda::test::combine;
+using hyda::test::dot;
+using hyda::test::plus;
+using hyda::test::Vec;
+using hyda::test::Vectors;
 
-double dot(const Vec& a, const Vec& b) { return std::inner_product(a.begin(), a.end(), b.begin(), 0.0); }
-
-// a + s b
-Vec plus(const Vec& a, double s, const Vec& b) {
-    Vec out = a;
-    for (std::size_t i = 0; i < a.size(); ++i) out[i] += s * b[i];
-    return out;
-}
-
-// sum_k c_k g_k
-Vec combine(const Vectors& g, const Vec& c) {
-    Vec d(g[0].size(), 0.0);
-    for (std::size_t k = 0; k < g.size(); ++k) d = plus(d, c[k], g[k]);
-    return d;
-}
 
 // The coefficients a strategy returns for gradients g (losses 1 unless given).
 Vec coefficients(const std::string& name, const Vectors& g, const std::vector<std::string>& options = {}, std::uint64_t seed = 0, Vec losses = {}) {

@@ -16,37 +16,20 @@
 #include "hyda/autodiff/random.hpp"
 #include "hyda/mtl/dataset.hpp"
 #include "hyda/mtl/trainer.hpp"
+#include "gradient_vectors.hpp"
 #include "strategy_trace.hpp"
 
 namespace {
 
 using namespace hyda::mtl;
-using Vec = std::vector<double>;
-using Vectors = std::vector<Vec>;  // one gradient per task
+using hyda::test::combine;
+using hyda::test::dot;
+using hyda::test::gram_of;
+using hyda::test::plus;
+using hyda::test::Vec;
+using hyda::test::Vectors;
 
-double dot(const Vec& a, const Vec& b) { return std::inner_product(a.begin(), a.end(), b.begin(), 0.0); }
 double cosine(const Vec& a, const Vec& b) { return dot(a, b) / std::sqrt(dot(a, a) * dot(b, b)); }
-
-// a + s b
-Vec plus(const Vec& a, double s, const Vec& b) {
-    Vec out = a;
-    for (std::size_t i = 0; i < a.size(); ++i) out[i] += s * b[i];
-    return out;
-}
-
-// sum_k c_k g_k
-Vec combine(const Vectors& g, const Vec& c) {
-    Vec d(g[0].size(), 0.0);
-    for (std::size_t k = 0; k < g.size(); ++k) d = plus(d, c[k], g[k]);
-    return d;
-}
-
-Vec gram_of(const Vectors& g) {
-    Vec G;
-    for (const Vec& a : g)
-        for (const Vec& b : g) G.push_back(dot(a, b));
-    return G;
-}
 
 // Entries [first, last) of every gradient: one layer's share.
 Vectors slice(const Vectors& g, std::size_t first, std::size_t last) {
@@ -313,19 +296,7 @@ TEST_CASE("through the trainer, GradVac whole and per layer trains", "[strategie
     const Dataset<float> data = make_synthetic<float>(synth);
     for (const char* granularity : {"whole", "layer"}) {
         INFO(granularity);
-        ModelSpec spec;
-        spec.inputs = data.features;
-        spec.trunk = {16, 16};
-        spec.tasks = synthetic_tasks();
-        Model<float> model(spec, 3);
-        auto strategy = make_strategy("gradvac", model.tasks(), spec.main_task, {std::string("granularity=") + granularity, "beta=0.1"});
-        CHECK(strategy->heads() == Heads::own);
-        TrainOptions o;
-        o.epochs = 4;
-        o.batch_size = 32;
-        o.lr = 1e-2;
-        const hyda::test::TracedRun r = hyda::test::fit_traced(model, *strategy, data, o);
-        REQUIRE(r.steps.size() == 32);
+        const hyda::test::TracedRun r = hyda::test::traced_synthetic_run(data, "gradvac", {std::string("granularity=") + granularity, "beta=0.1"}, 4);
         bool corrected = false;
         for (const auto& s : r.steps)
             for (double c : s.coefficients) {

@@ -16,30 +16,18 @@
 
 #include "hyda/mtl/dataset.hpp"
 #include "hyda/mtl/trainer.hpp"
+#include "gradient_vectors.hpp"
 #include "strategy_trace.hpp"
 
 namespace {
 
 using namespace hyda::mtl;
-using Vec = std::vector<double>;
-using Vectors = std::vector<Vec>;  // one gradient per task
+using hyda::test::combine;
+using hyda::test::dot;
+using hyda::test::gram_of;
+using hyda::test::Vec;
+using hyda::test::Vectors;
 
-double dot(const Vec& a, const Vec& b) { return std::inner_product(a.begin(), a.end(), b.begin(), 0.0); }
-
-Vec gram_of(const Vectors& g) {
-    Vec G;
-    for (const Vec& a : g)
-        for (const Vec& b : g) G.push_back(dot(a, b));
-    return G;
-}
-
-// sum_k c_k g_k
-Vec combine(const Vectors& g, const Vec& c) {
-    Vec d(g[0].size(), 0.0);
-    for (std::size_t k = 0; k < g.size(); ++k)
-        for (std::size_t e = 0; e < d.size(); ++e) d[e] += c[k] * g[k][e];
-    return d;
-}
 
 void check_near(const Vec& got, const Vec& want, double margin = 1e-12) {
     REQUIRE(got.size() == want.size());
@@ -249,18 +237,7 @@ TEST_CASE("through the trainer, MoCo trains with its weights on the simplex", "[
     const Dataset<float> data = make_synthetic<float>(synth);
     for (const char* normalize : {"none", "loss"}) {
         INFO(normalize);
-        ModelSpec spec;
-        spec.inputs = data.features;
-        spec.trunk = {16, 16};
-        spec.tasks = synthetic_tasks();
-        Model<float> model(spec, 3);
-        auto strategy = make_strategy("moco", model.tasks(), spec.main_task, {std::string("normalize=") + normalize});
-        TrainOptions o;
-        o.epochs = 4;
-        o.batch_size = 32;
-        o.lr = 1e-2;
-        const hyda::test::TracedRun r = hyda::test::fit_traced(model, *strategy, data, o);
-        REQUIRE(r.steps.size() == 32);
+        const hyda::test::TracedRun r = hyda::test::traced_synthetic_run(data, "moco", {std::string("normalize=") + normalize}, 4);
         for (const auto& s : r.steps) {
             for (double c : s.coefficients) CHECK(c >= 0);
             CHECK(std::accumulate(s.coefficients.begin(), s.coefficients.end(), 0.0) == Approx(1).margin(1e-12));

@@ -7,11 +7,12 @@
 #include <numeric>
 #include <vector>
 
+#include "gradient_vectors.hpp"
 #include "hyda/autodiff/random.hpp"
 
 namespace hyda::test {
 
-using Gradients = std::vector<std::vector<double>>;
+using Gradients = Vectors;
 
 inline Gradients random_gradients(int K, int dim, int rank, double spread, ad::Rng& rng) {
     Gradients basis(static_cast<std::size_t>(rank), std::vector<double>(static_cast<std::size_t>(dim)));
@@ -27,21 +28,6 @@ inline Gradients random_gradients(int K, int dim, int rank, double spread, ad::R
         for (double& x : row) x *= s;
     }
     return g;
-}
-
-inline std::vector<double> gram_of(const Gradients& g) {
-    std::vector<double> G;
-    for (const auto& a : g)
-        for (const auto& b : g) G.push_back(std::inner_product(a.begin(), a.end(), b.begin(), 0.0));
-    return G;
-}
-
-// sum_k c_k g_k.
-inline std::vector<double> combine(const Gradients& g, const std::vector<double>& c) {
-    std::vector<double> d(g[0].size(), 0.0);
-    for (std::size_t k = 0; k < g.size(); ++k)
-        for (std::size_t e = 0; e < d.size(); ++e) d[e] += c[k] * g[k][e];
-    return d;
 }
 
 // The alpha-fair system (G + ridge diag(G)) w = w^(-1/alpha) (Nash-MTL at alpha = 1,
@@ -60,7 +46,5 @@ inline double fair_residual(const std::vector<double>& G, double ridge, double a
     }
     return worst;
 }
-
-inline double dot(const std::vector<double>& a, const std::vector<double>& b) { return std::inner_product(a.begin(), a.end(), b.begin(), 0.0); }
 
 }  // namespace hyda::test
