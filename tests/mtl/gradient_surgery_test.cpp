@@ -25,6 +25,7 @@ using namespace hyda::mtl;
 using hyda::test::combine;
 using hyda::test::dot;
 using hyda::test::plus;
+using hyda::test::random_gradients;
 using hyda::test::Vec;
 using hyda::test::Vectors;
 
@@ -60,14 +61,6 @@ bool near(const Vec& a, const Vec& b, double margin) {
     for (std::size_t i = 0; i < a.size(); ++i)
         if (std::abs(a[i] - b[i]) > margin) return false;
     return true;
-}
-
-Vectors random_gradients(int tasks, int dim, std::mt19937_64& rng) {
-    std::normal_distribution<double> normal;
-    Vectors g(static_cast<std::size_t>(tasks), Vec(static_cast<std::size_t>(dim)));
-    for (Vec& v : g)
-        for (double& x : v) x = normal(rng);
-    return g;
 }
 
 // A uniformly random point of the simplex (normalised exponential draws).

@@ -2,6 +2,7 @@
 // Explicit task gradients for the strategies' reference computations: vectors, their inner
 // products, combinations and Gram matrix, written out naively.
 #include <numeric>
+#include <random>
 #include <vector>
 
 namespace hyda::test {
@@ -31,6 +32,15 @@ inline Vec gram_of(const Vectors& g) {
     for (const Vec& a : g)
         for (const Vec& b : g) G.push_back(dot(a, b));
     return G;
+}
+
+// K gradients of `dim` standard normal entries.
+inline Vectors random_gradients(int tasks, int dim, std::mt19937_64& rng) {
+    std::normal_distribution<double> normal;
+    Vectors g(static_cast<std::size_t>(tasks), Vec(static_cast<std::size_t>(dim)));
+    for (Vec& v : g)
+        for (double& x : v) x = normal(rng);
+    return g;
 }
 
 }  // namespace hyda::test

@@ -26,6 +26,7 @@ using hyda::test::combine;
 using hyda::test::dot;
 using hyda::test::gram_of;
 using hyda::test::plus;
+using hyda::test::random_gradients;
 using hyda::test::Vec;
 using hyda::test::Vectors;
 
@@ -36,14 +37,6 @@ Vectors slice(const Vectors& g, std::size_t first, std::size_t last) {
     Vectors out;
     for (const Vec& v : g) out.emplace_back(v.begin() + std::ptrdiff_t(first), v.begin() + std::ptrdiff_t(last));
     return out;
-}
-
-Vectors random_gradients(int tasks, int dim, std::mt19937_64& rng) {
-    std::normal_distribution<double> normal;
-    Vectors g(static_cast<std::size_t>(tasks), Vec(static_cast<std::size_t>(dim)));
-    for (Vec& v : g)
-        for (double& x : v) x = normal(rng);
-    return g;
 }
 
 void check_near(const Vec& got, const Vec& want, double margin = 1e-12) {

@@ -25,6 +25,7 @@ using namespace hyda::mtl;
 using hyda::test::combine;
 using hyda::test::dot;
 using hyda::test::gram_of;
+using hyda::test::random_gradients;
 using hyda::test::Vec;
 using hyda::test::Vectors;
 
@@ -112,14 +113,6 @@ struct ReferenceMoCo {
         return combine(y, lambda);
     }
 };
-
-Vectors random_gradients(int tasks, int dim, std::mt19937_64& rng) {
-    std::normal_distribution<double> normal;
-    Vectors g(static_cast<std::size_t>(tasks), Vec(static_cast<std::size_t>(dim)));
-    for (Vec& v : g)
-        for (double& x : v) x = normal(rng);
-    return g;
-}
 
 }  // namespace
 
