@@ -24,6 +24,12 @@ void check_sizes(const Dataset<T>& d, const std::string& what, bool with_labels,
     };
     check_metadata(d.order_key.size(), "order_key");
     check_metadata(d.group.size(), "group");
+    if (tasks && !d.weights.empty() && d.weights.size() != tasks->size())
+        fail("row weights for " + std::to_string(d.weights.size()) + " tasks, the model has " + std::to_string(tasks->size()));
+    for (std::size_t k = 0; k < d.weights.size(); ++k)
+        if (!d.weights[k].empty() && d.weights[k].size() != std::size_t(d.rows))
+            fail("row weights of " + (tasks ? "task '" + (*tasks)[k].name + "'" : "task " + std::to_string(k)) + " have " + std::to_string(d.weights[k].size()) +
+                 " values for " + std::to_string(d.rows) + " rows");
     if (!with_labels) return;
     for (std::size_t k = 0; k < d.labels.size(); ++k)
         if (d.labels[k].size() != std::size_t(d.rows))
@@ -42,6 +48,8 @@ Dataset<T> Dataset<T>::subset(std::span<const int> index) const {
     out.labels.assign(labels.size(), std::vector<T>(index.size()));
     if (!order_key.empty()) out.order_key.resize(index.size());
     if (!group.empty()) out.group.resize(index.size());
+    out.weights.resize(weights.size());
+    for (std::size_t k = 0; k < weights.size(); ++k) out.weights[k].resize(weights[k].empty() ? 0 : index.size());
     for (std::size_t r = 0; r < index.size(); ++r) {
         const int i = index[r];
         if (i < 0 || i >= rows) throw std::out_of_range("Dataset::subset: row " + std::to_string(i) + " of " + std::to_string(rows));
@@ -49,6 +57,8 @@ Dataset<T> Dataset<T>::subset(std::span<const int> index) const {
         for (std::size_t k = 0; k < labels.size(); ++k) out.labels[k][r] = labels[k][std::size_t(i)];
         if (!order_key.empty()) out.order_key[r] = order_key[std::size_t(i)];
         if (!group.empty()) out.group[r] = group[std::size_t(i)];
+        for (std::size_t k = 0; k < weights.size(); ++k)
+            if (!weights[k].empty()) out.weights[k][r] = weights[k][std::size_t(i)];
     }
     return out;
 }
@@ -82,6 +92,10 @@ void Dataset<T>::validate(const ModelSpec& spec, const std::string& what) const 
         if (!std::isfinite(x[i])) fail("feature " + std::to_string(i % features) + " of row " + std::to_string(i / features) + " is not finite");
     for (std::size_t i = 0; i < order_key.size(); ++i)
         if (!std::isfinite(order_key[i])) fail("order_key of row " + std::to_string(i) + " is not finite");
+    for (std::size_t k = 0; k < weights.size(); ++k)
+        for (std::size_t i = 0; i < weights[k].size(); ++i)
+            if (!(std::isfinite(weights[k][i]) && weights[k][i] >= T(0)))
+                fail("task '" + spec.tasks[k].name + "' row " + std::to_string(i) + ": invalid row weight " + std::to_string(weights[k][i]) + " (need a finite value >= 0)");
     for (std::size_t k = 0; k < labels.size(); ++k) {
         const TaskSpec& t = spec.tasks[k];
         for (int i = 0; i < rows; ++i) {

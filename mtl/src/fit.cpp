@@ -56,7 +56,7 @@ TrainResult Trainer<T>::fit(const Dataset<T>& train, const Dataset<T>* validatio
                 const auto n = double(std::count_if(rows.begin(), rows.end(), [&](int r) { return !std::isnan(y[std::size_t(r)]); }));
                 report.train_loss[std::size_t(k)] += n * s.loss_values[std::size_t(k)];
                 labelled[std::size_t(k)] += n;
-                report.mean_coefficients[std::size_t(k)] += s.coefficients[std::size_t(k)];
+                report.mean_coefficients[std::size_t(k)] += s.reported[std::size_t(k)];
             }
         }
         for (int k = 0; k < s.K; ++k) {

@@ -258,8 +258,8 @@ ad::Var<T> Model<T>::task_output(ad::Tape<T>& tape, ad::Var<T> x, bool training,
 }
 
 template <class T>
-ad::Var<T> Model<T>::loss(const TaskSpec& task, ad::Var<T> output, ad::Var<T> labels, ad::Var<T> mask) {
-    const ad::LossOptions<T> opt{{}, mask};
+ad::Var<T> Model<T>::loss(const TaskSpec& task, ad::Var<T> output, ad::Var<T> labels, ad::Var<T> mask, ad::Var<T> weight) {
+    const ad::LossOptions<T> opt{weight, mask};
     switch (task.kind) {
         case TaskKind::binary: return ad::bce_with_logits(output, labels, opt);
         case TaskKind::multiclass: return ad::softmax_cross_entropy(output, labels, opt);

@@ -18,7 +18,7 @@ namespace hyda::mtl {
 //     <., g_ref> = (h_i G_W + G_b) . d_ki   (the rows of one GEMM H G_W + G_b per layer)
 //     ||.||^2    = (||h_i||^2 + 1) ||d_ki||^2
 // summed over the layers; L_k is the mean of l_ki over n_k labelled samples, so
-// grad l_ki is n_k times that part.
+// grad l_ki is n_k times that part (with row weights, l_ki is the row's weighted loss).
 template <class T>
 void Trainer<T>::State::weight_samples(int B) {
     const std::size_t KB = std::size_t(K) * std::size_t(B);

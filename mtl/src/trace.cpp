@@ -44,7 +44,7 @@ void Trainer<T>::State::write_trace() {
         out += ',';
         append_number(out, std::int64_t(epoch));
         cells([&](int k) { return loss_values[std::size_t(k)]; }, K);
-        cells([&](int k) { return coefficients[std::size_t(k)]; }, K);
+        cells([&](int k) { return reported[std::size_t(k)]; }, K);
         if (with_gains) cells([&](int k) { return gains[std::size_t(k)]; }, K);
         cells(grad_norm, K);
         for (int i = 0; i < K; ++i)
@@ -66,7 +66,7 @@ void Trainer<T>::State::write_trace() {
         out += ",\"epoch\":";
         append_number(out, std::int64_t(epoch));
         list("losses", [&](int k) { return loss_values[std::size_t(k)]; }, K);
-        list("coefficients", [&](int k) { return coefficients[std::size_t(k)]; }, K);
+        list("coefficients", [&](int k) { return reported[std::size_t(k)]; }, K);
         if (with_gains) list("gains", [&](int k) { return gains[std::size_t(k)]; }, K);
         list("grad_norms", grad_norm, K);
         if (opt.trace_full_gram) {

@@ -49,7 +49,13 @@ Trainer<T>::State::State(Model<T>& m, Strategy& s, TrainOptions o)
         case OptimizerKind::adam: optimizer = std::make_unique<ad::Adam<T>>(params, lr, ad::AdamOptions<T>{T(0.9), T(0.999), T(1e-8), wd}); break;
         case OptimizerKind::adamw: optimizer = std::make_unique<ad::AdamW<T>>(params, lr, ad::AdamWOptions<T>{T(0.9), T(0.999), T(1e-8), wd}); break;
     }
-    for (const TaskSpec& t : model.spec().tasks) label_names.push_back(t.name + ".labels"), mask_names.push_back(t.name + ".mask");
+    for (const TaskSpec& t : model.spec().tasks) {
+        label_names.push_back(t.name + ".labels");
+        mask_names.push_back(t.name + ".mask");
+        weight_names.push_back(t.name + ".weight");
+    }
+    mean_weights.resize(std::size_t(K));
+    reported.resize(std::size_t(K));
     outputs.resize(std::size_t(K));
     side_outputs.resize(std::size_t(K));
     losses.resize(std::size_t(K));
@@ -98,6 +104,8 @@ int Trainer<T>::State::gather(const Dataset<T>& data, std::span<const int> rows)
     xb.resize(std::size_t(B) * d);
     yb.resize(std::size_t(K) * B);
     mb.resize(std::size_t(K) * B);
+    weighted = !data.weights.empty();
+    if (weighted) wb.resize(std::size_t(K) * B);
     for (int r = 0; r < B; ++r) {
         if (rows[r] < 0 || rows[r] >= data.rows)
             throw std::out_of_range("trainer: batch row " + std::to_string(r) + " is row " + std::to_string(rows[r]) + " of a dataset of " + std::to_string(data.rows));
@@ -106,6 +114,9 @@ int Trainer<T>::State::gather(const Dataset<T>& data, std::span<const int> rows)
             const T y = data.labels[std::size_t(k)][std::size_t(rows[r])];
             yb[std::size_t(k) * B + r] = y;
             mb[std::size_t(k) * B + r] = std::isnan(y) ? T(0) : T(1);
+            if (!weighted) continue;
+            const std::vector<T>& w = data.weights[std::size_t(k)];
+            wb[std::size_t(k) * B + r] = w.empty() ? T(1) : w[std::size_t(rows[r])];
         }
     }
     return B;
@@ -121,8 +132,20 @@ int Trainer<T>::State::gather_held_out(const Dataset<T>* held_out) {
 
 template <class T>
 ad::Var<T> Trainer<T>::State::task_loss(ad::Tape<T>& t, ad::Var<T> output, int k, int B) {
-    return Model<T>::loss(model.spec().tasks[std::size_t(k)], output, t.input(yb.data() + std::size_t(k) * B, B, 1, label_names[std::size_t(k)]),
-                          t.input(mb.data() + std::size_t(k) * B, B, 1, mask_names[std::size_t(k)]));
+    const std::size_t at = std::size_t(k) * B;
+    return Model<T>::loss(model.spec().tasks[std::size_t(k)], output, t.input(yb.data() + at, B, 1, label_names[std::size_t(k)]),
+                          t.input(mb.data() + at, B, 1, mask_names[std::size_t(k)]),
+                          weighted ? t.input(wb.data() + at, B, 1, weight_names[std::size_t(k)]) : ad::Var<T>{});
+}
+
+template <class T>
+void Trainer<T>::State::measure_mean_weights(int B) {
+    for (int k = 0; k < K; ++k) {
+        double sum = 0, n = 0;
+        if (weighted)
+            for (std::size_t at = std::size_t(k) * B; at < std::size_t(k + 1) * B; ++at) sum += double(mb[at]) * double(wb[at]), n += double(mb[at]);
+        mean_weights[std::size_t(k)] = n > 0 ? sum / n : 1.0;
+    }
 }
 
 template <class T>
@@ -157,6 +180,7 @@ void Trainer<T>::State::analyse(const Dataset<T>& data, std::span<const int> row
     // reads until its last sweep.
     if (needs.sample_weights) main_gradient(gather_held_out(held_out));
     const int B = gather(data, rows);
+    measure_mean_weights(B);
     tape.reset();
     const ad::Var<T> x = tape.input(xb.data(), B, data.features, "x");
     std::vector<ad::Var<T>>* io = needs.sample_weights ? &trunk_io : nullptr;
@@ -200,6 +224,7 @@ void Trainer<T>::State::analyse(const Dataset<T>& data, std::span<const int> row
     for (const auto* cs : {&coefficients, &layer_coefs})
         for (double c : *cs)
             if (!std::isfinite(c)) fail("a non-finite coefficient");
+    for (int k = 0; k < K; ++k) reported[std::size_t(k)] = coefficients[std::size_t(k)] * mean_weights[std::size_t(k)];
 }
 
 template <class T>

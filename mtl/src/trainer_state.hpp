@@ -35,8 +35,12 @@ struct Trainer<T>::State {
     ad::Rng rng;  // held-out batches (the batches are epoch_batches(data, batching, batch_size, seed, epoch))
 
     // Per-step buffers, sized once.
-    std::vector<T> xb, yb, mb;  // batch features; labels and masks, task-major
-    std::vector<std::string> label_names, mask_names;  // "<task>.labels", "<task>.mask": what errors name
+    std::vector<T> xb, yb, mb, wb;  // batch features; labels, masks and row weights, task-major
+    bool weighted = false;          // the gathered batch's data has row weights: the losses read wb
+    std::vector<std::string> label_names, mask_names, weight_names;  // "<task>.labels", ".mask", ".weight": what errors name
+    // Per task, the training batch's mean row weight over its labelled rows (1 without row
+    // weights or labelled rows), and the coefficient times it: what trace and fit report.
+    std::vector<double> mean_weights, reported;
     std::vector<ad::Var<T>> outputs, losses, side_outputs;  // side_outputs: on side_tape
     std::vector<double> loss_values, gram, gram_last, feature_gram, gains, coefficients, head_weights;
     std::vector<double> losses_before, losses_after;  // around the optimizer step, if the strategy asks
@@ -71,11 +75,15 @@ struct Trainer<T>::State {
     const std::vector<ad::Parameter<T>*>& params() const { return model.parameters(); }
 
     // --- trainer.cpp ---
-    // Copies the rows into the batch buffers; a missing label gets mask 0.
+    // Copies the rows into the batch buffers; a missing label gets mask 0; the data's row
+    // weights, if it has any, go to wb (1 for a task without its own).
     int gather(const Dataset<T>& data, std::span<const int> rows);
     // Draws a held-out batch (rows with replacement) into the batch buffers; returns its size.
     int gather_held_out(const Dataset<T>* held_out);
+    // Task k's loss on the gathered batch (with its row weights, if it has any).
     ad::Var<T> task_loss(ad::Tape<T>& t, ad::Var<T> output, int k, int B);
+    // mean_weights of the gathered batch.
+    void measure_mean_weights(int B);
     // The main task's loss at the current parameters on the gathered batch, without dropout.
     double main_loss(int B);
     // main_ref = the main task's gradient of the shared parameters on the gathered batch.

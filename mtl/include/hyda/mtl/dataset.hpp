@@ -15,24 +15,32 @@ struct Dataset {
     int rows = 0, features = 0;
     std::vector<T> x;                    // rows x features, row-major
     std::vector<std::vector<T>> labels;  // labels[k][i]: task k, sample i; NaN = missing
+    // Optional per-task row weights (empty = every weight 1): weights[k][i] multiplies row
+    // i's loss in task k's training loss, sum_i m_ki w_ki l_ki / sum_i m_ki (m = labelled),
+    // so a weight scales a row's pull and weight 0 silences it without changing the
+    // denominator. An empty weights[k] is all 1 for task k. Training batches (and held-out
+    // batches drawn from data that has weights) use them; evaluation metrics never do.
+    std::vector<std::vector<T>> weights;
     // Optional per-row metadata for the batching (empty = none): a key the rows are
     // visited in increasing order of (Batching::ordered), and a group each batch is drawn
     // from alone (Batching::grouped).
     std::vector<double> order_key;
     std::vector<int> group;
 
-    // The rows `index` (in that order), with their metadata.
+    // The rows `index` (in that order), with their metadata and row weights.
     Dataset subset(std::span<const int> index) const;
     // Splits off the given fractions of rows (shuffled with `seed`): {first, second, rest}.
     struct Split;
     Split split(double first, double second, std::uint64_t seed) const;
 
     // Checks shapes and labels against the model's tasks (0/1 for binary, class indices
-    // for multiclass, finite or NaN) and that the features and order keys are finite: throws
+    // for multiclass, finite or NaN), that the features and order keys are finite and the
+    // row weights finite and >= 0 (in every row, labelled or not): throws
     // std::invalid_argument naming `what`, the task and the row.
     void validate(const ModelSpec& spec, const std::string& what = "dataset") const;
     // Only the shapes, in O(tasks): the feature count, the size of x, of the metadata
-    // present and, with `with_labels`, one label column of `rows` values per task.
+    // present, of the row weights if any (one list per task, each empty or of `rows`
+    // values) and, with `with_labels`, one label column of `rows` values per task.
     void check_shapes(const ModelSpec& spec, const std::string& what, bool with_labels = true) const;
 };
 

@@ -123,8 +123,9 @@ public:
     ad::Var<T> task_output(ad::Tape<T>& tape, ad::Var<T> x, bool training, int k) const;
 
     // Task k's loss of outputs against labels [B x 1] (class indices for multiclass) with
-    // a mask [B x 1] (1 = labelled).
-    static ad::Var<T> loss(const TaskSpec& task, ad::Var<T> output, ad::Var<T> labels, ad::Var<T> mask);
+    // a mask [B x 1] (1 = labelled) and optional row weights [B x 1]:
+    // sum_i mask_i weight_i l_i / sum_i mask_i (ad::LossOptions).
+    static ad::Var<T> loss(const TaskSpec& task, ad::Var<T> output, ad::Var<T> labels, ad::Var<T> mask, ad::Var<T> weight = {});
 
     // All parameters: the shared ones first (shared_count() of them), then each head's.
     const std::vector<ad::Parameter<T>*>& parameters() const { return pointers_; }

@@ -11,6 +11,16 @@
 // after the step (both without dropout; before the step that is a second forward, unless
 // the model has no dropout and the training forward's losses serve).
 //
+// Row weights (Dataset::weights, e.g. the oracle's relatedness): task k's loss is then
+// sum_i m_ki w_ki l_ki / sum_i m_ki over the batch, and the strategy sees those losses and
+// their gradients as it would any others. What the trainer reports as task k's
+// coefficient (the trace's coef_ columns, EpochReport::mean_coefficients) is then c_k
+// times the batch's mean row weight over task k's labelled rows (times 1 if it has none):
+// the weight task k effectively gets in that batch, so that a method told the rows'
+// weights plots like one that chooses per-batch coefficients. Without row weights it is
+// c_k. Introspection::coefficients stays c_k. Evaluation (evaluate, main_metric, early
+// stopping) never reads row weights.
+//
 // A sample-weighting strategy (SLGrad) adds, before G: the main task's gradient on a
 // held-out batch, each sample's inner product with it (from the first sweep, one GEMM per
 // trunk layer), and a second sweep with the strategy's per-sample weights as seeds.
@@ -39,8 +49,8 @@ enum class TraceFormat { csv, jsonl };
 struct EpochReport {
     int epoch = 0;
     double seconds = 0;
-    std::vector<double> train_loss;         // per task, mean loss over the epoch's labelled rows (0 if none)
-    std::vector<double> mean_coefficients;  // per task, mean over the epoch's batches
+    std::vector<double> train_loss;         // per task, mean (row-weighted) loss over the epoch's labelled rows (0 if none)
+    std::vector<double> mean_coefficients;  // per task, mean over the epoch's batches (times the mean row weight, see above)
     std::optional<double> validation_metric;  // the main task's main_metric; nullopt without validation data
     bool best = false;                        // best so far
 };
