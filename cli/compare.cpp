@@ -33,7 +33,7 @@ struct CompareCommand {
 // compared is a usage error; the default one may be absent (no paired differences).
 std::optional<std::size_t> baseline_index(const std::vector<Method>& methods, const std::string& baseline) {
     for (std::size_t m = 0; m < methods.size(); ++m) {
-        const bool equal_weights = methods[m].strategy == "equal" && methods[m].options.empty();
+        const bool equal_weights = methods[m].strategy == "equal" && methods[m].options.empty() && !methods[m].oracle;
         if (methods[m].label == baseline || (baseline == "ew" && equal_weights)) return m;
     }
     if (baseline != "ew") throw UsageError("--baseline: " + baseline + " is not among --methods");
@@ -70,7 +70,7 @@ void run_compare_command(const CompareCommand& c, Io& io) {
     std::set<std::string> labels;
     for (const std::string& text : join_continuations(c.methods)) {
         methods.push_back(parse_method(text, task_count(c.data)));
-        check_method(methods.back(), c.setup, task_count(c.data));
+        check_method(methods.back(), c.data, c.setup);
         if (!labels.insert(text).second) throw UsageError("--methods: " + text + " is listed twice");
     }
     const std::optional<std::size_t> baseline = baseline_index(methods, c.baseline);
@@ -102,7 +102,10 @@ Runner add_compare(CLI::App& app) {
     CLI::App* sub = app.add_subcommand("compare", "compare weighting methods over several seeds: a table with paired tests, and with --out a CSV, Markdown and plots");
     add_data_options(*sub, c->data);
     add_training_options(*sub, c->setup);
-    sub->add_option("--methods", c->methods, "methods, each NAME[:KEY=VALUE...] (e.g. hydalearn:gain=exact); names: " + method_names())->delimiter(',');
+    sub->add_option("--methods", c->methods,
+                    "methods, each NAME[:KEY=VALUE...] (e.g. hydalearn:gain=exact); names: " + method_names() +
+                        " (oracle: equal weights, each task's rows weighted by max(0, its --relatedness))")
+        ->delimiter(',');
     sub->add_option("--baseline", c->baseline, "the method the paired differences and tests are taken against, as listed in --methods");
     sub->add_option("--seeds", c->seeds, "number of seeds, from --seed on")->check(at_least(1));
     sub->add_option("--out", c->out, "a folder for results.csv, results.md and the plots");

@@ -30,7 +30,7 @@ CompareRuns run_all(const CompareSetup& c, std::ostream* progress) {
         const Parts parts = split_rows(c.table, c.data, seed);
         mtl::Preprocessor pre = mtl::Preprocessor::fit(c.table, spec, parts[0]);
         mtl::ModelSpec model = model_spec(c.setup, pre);
-        Encoded<T> data = encode<T>(pre, c.table, parts, c.setup);
+        Encoded<T> data = encode<T>(pre, c.table, parts, c.data, c.setup);
         seeds.push_back({std::move(pre), std::move(model), std::move(data)});
     }
     CompareRuns out;

@@ -1,5 +1,6 @@
 #include "data_setup.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -24,18 +25,39 @@ mtl::DataError bad_field(const mtl::Table& table, const mtl::Column& c, int row,
     return mtl::DataError(table.source, table.lines[std::size_t(row)], c.name, option + " needs " + need + ", got " + text);
 }
 
+// The finite numbers of column `column` in `rows`, for `option`.
+std::vector<double> numbers(const mtl::Table& table, const std::string& column, std::span<const int> rows, const std::string& option) {
+    const mtl::Column& c = table.columns[std::size_t(table.column(column))];
+    std::vector<double> values;
+    values.reserve(rows.size());
+    for (const int r : rows) {
+        if (!c.is_number(std::size_t(r)) || !std::isfinite(c.numbers[std::size_t(r)])) throw bad_field(table, c, r, option, "a finite number in every row");
+        values.push_back(c.numbers[std::size_t(r)]);
+    }
+    return values;
+}
+
 }  // namespace
 
 std::vector<double> order_keys(const mtl::Table& table, const std::string& column, std::span<const int> rows) {
-    const mtl::Column& c = table.columns[std::size_t(table.column(column))];
-    std::vector<double> keys;
-    keys.reserve(rows.size());
-    for (const int r : rows) {
-        if (!c.is_number(std::size_t(r))) throw bad_field(table, c, r, "--order-by", "a number in every row");
-        keys.push_back(c.numbers[std::size_t(r)]);
-    }
-    return keys;
+    return numbers(table, column, rows, "--order-by");
 }
+
+template <class T>
+std::vector<std::vector<T>> relatedness_weights(const mtl::Table& table, const DataOptions& data, std::span<const int> rows) {
+    const std::vector<RelatednessColumn> given = relatedness_columns(data);
+    std::vector<std::vector<T>> weights(std::size_t(task_count(data)));
+    std::vector<int> every_row(std::size_t(table.rows()));
+    std::iota(every_row.begin(), every_row.end(), 0);
+    for (const RelatednessColumn& r : given) {
+        const std::vector<double> values = numbers(table, r.column, every_row, "--relatedness");
+        for (const int i : rows) weights[std::size_t(r.task)].push_back(T(std::max(0.0, values[std::size_t(i)])));
+    }
+    return weights;
+}
+
+template std::vector<std::vector<float>> relatedness_weights(const mtl::Table&, const DataOptions&, std::span<const int>);
+template std::vector<std::vector<double>> relatedness_weights(const mtl::Table&, const DataOptions&, std::span<const int>);
 
 std::vector<int> batch_groups(const mtl::Table& table, const std::string& column, std::span<const int> rows) {
     const mtl::Column& c = table.columns[std::size_t(table.column(column))];
@@ -62,8 +84,9 @@ std::vector<int> batch_groups(const mtl::Table& table, const std::string& column
 }
 
 template <class T>
-Encoded<T> encode(const mtl::Preprocessor& pre, const mtl::Table& table, const Parts& parts, const TrainingSetup& setup) {
-    Encoded<T> out{pre.transform<T>(table, parts[0]), pre.transform<T>(table, parts[1]), pre.transform<T>(table, parts[2])};
+Encoded<T> encode(const mtl::Preprocessor& pre, const mtl::Table& table, const Parts& parts, const DataOptions& data, const TrainingSetup& setup) {
+    Encoded<T> out{pre.transform<T>(table, parts[0]), pre.transform<T>(table, parts[1]), pre.transform<T>(table, parts[2]), {}};
+    if (!data.relatedness.empty()) out.oracle_weights = relatedness_weights<T>(table, data, parts[0]);
     mtl::Dataset<T>* sets[] = {&out.train, &out.validation, &out.test};
     for (std::size_t p = 0; p < 3; ++p) {
         if (!setup.order_by.empty()) sets[p]->order_key = order_keys(table, setup.order_by, parts[p]);
@@ -83,8 +106,8 @@ Encoded<T> encode(const mtl::Preprocessor& pre, const mtl::Table& table, const P
     return out;
 }
 
-template Encoded<float> encode(const mtl::Preprocessor&, const mtl::Table&, const Parts&, const TrainingSetup&);
-template Encoded<double> encode(const mtl::Preprocessor&, const mtl::Table&, const Parts&, const TrainingSetup&);
+template Encoded<float> encode(const mtl::Preprocessor&, const mtl::Table&, const Parts&, const DataOptions&, const TrainingSetup&);
+template Encoded<double> encode(const mtl::Preprocessor&, const mtl::Table&, const Parts&, const DataOptions&, const TrainingSetup&);
 
 std::vector<int> part_rows(const mtl::Table& table, const TrainingRecord& record, const std::string& part) {
     if (part == "all") {

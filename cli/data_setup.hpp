@@ -25,15 +25,25 @@ Parts split_rows(const mtl::Table& table, const DataOptions& o, std::uint64_t se
 template <class T>
 struct Encoded {
     mtl::Dataset<T> train, validation, test;
+    // With --relatedness, the oracle's row weights of the training part (Dataset::weights:
+    // max(0, relatedness) for each task given, empty = 1 for the others); the other methods
+    // train without. Empty without --relatedness.
+    std::vector<std::vector<T>> oracle_weights;
 };
 // The parts encoded by `pre`, each with the per-row metadata the setup's batching needs
-// (order keys from --order-by, groups from --batch-groups).
+// (order keys from --order-by, groups from --batch-groups), and the oracle's weights.
 template <class T>
-Encoded<T> encode(const mtl::Preprocessor& pre, const mtl::Table& table, const Parts& parts, const TrainingSetup& setup);
+Encoded<T> encode(const mtl::Preprocessor& pre, const mtl::Table& table, const Parts& parts, const DataOptions& data, const TrainingSetup& setup);
 
 // The values of column `column` in `rows`, as Dataset::order_key: every field must be a
 // finite number, else DataError naming the file, line and column.
 std::vector<double> order_keys(const mtl::Table& table, const std::string& column, std::span<const int> rows);
+// The oracle's row weights of `rows`, per task of the data (empty for a task without
+// --relatedness): max(0, the task's relatedness column). Every field of the column, in
+// every row of the table, must be a finite number, else DataError naming the file, line
+// and column.
+template <class T>
+std::vector<std::vector<T>> relatedness_weights(const mtl::Table& table, const DataOptions& data, std::span<const int> rows);
 // The values of column `column` in `rows`, as Dataset::group: integers if every field of
 // the column is a number (each must be an integer in int's range), else every field's
 // text numbered by its rank among the column's distinct texts (so the same text is the

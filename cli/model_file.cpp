@@ -114,7 +114,7 @@ namespace hyda::cli {
 
 void to_json(nlohmann::json& j, const DataOptions& o) {
     j = {{"file", o.data}, {"main", o.main}, {"aux", o.aux},           {"drop", o.drop},       {"types", o.types},
-         {"split", o.split}, {"seed", o.seed}, {"threads", o.threads}, {"precision", o.precision}};
+         {"split", o.split}, {"seed", o.seed}, {"threads", o.threads}, {"precision", o.precision}, {"relatedness", o.relatedness}};
 }
 void from_json(const nlohmann::json& j, DataOptions& o) {
     j.at("file").get_to(o.data);
@@ -126,6 +126,7 @@ void from_json(const nlohmann::json& j, DataOptions& o) {
     j.at("seed").get_to(o.seed);
     j.at("threads").get_to(o.threads);
     j.at("precision").get_to(o.precision);
+    o.relatedness = j.value("relatedness", std::vector<std::string>{});  // absent in files from before the oracle
 }
 
 void to_json(nlohmann::json& j, const TrainingSetup& o) {
@@ -153,11 +154,12 @@ void from_json(const nlohmann::json& j, TrainingSetup& o) {
     o.levels = j.value("levels", 0);
 }
 
-void to_json(nlohmann::json& j, const Method& m) { j = {{"label", m.label}, {"strategy", m.strategy}, {"options", m.options}}; }
+void to_json(nlohmann::json& j, const Method& m) { j = {{"label", m.label}, {"strategy", m.strategy}, {"options", m.options}, {"oracle", m.oracle}}; }
 void from_json(const nlohmann::json& j, Method& m) {
     j.at("label").get_to(m.label);
     j.at("strategy").get_to(m.strategy);
     j.at("options").get_to(m.options);
+    m.oracle = j.value("oracle", false);  // absent in files from before the oracle
 }
 
 void to_json(nlohmann::json& j, const TrainingRecord& r) {

@@ -30,6 +30,10 @@ void add_data_options(CLI::App& app, DataOptions& o) {
     app.add_option("--aux", o.aux, "an auxiliary task, COLUMN[:regression|logregression|multiclass|binary] or COLUMN=VALUE (repeatable, or comma list)")
         ->delimiter(',');
     app.add_option("--drop", o.drop, "columns that are neither features nor targets (repeatable, or comma list)")->delimiter(',');
+    app.add_option("--relatedness", o.relatedness,
+                   "TASK=COLUMN: the auxiliary task TASK's true relatedness to the main task per row, which the oracle method weights TASK's rows by "
+                   "(max(0, value)); not a feature (repeatable, or comma list)")
+        ->delimiter(',');
     app.add_option("--type", o.types, "override an inferred column type: COLUMN=numeric|categorical (repeatable)")->delimiter(',');
     app.add_option("--split", o.split, "train,validation fractions (the test gets the rest)")->delimiter(',')->expected(2);
     app.add_option("--seed", o.seed, "one seed for the split, initial weights, batch order and dropout")->check(at_least(0));
@@ -70,21 +74,21 @@ void add_training_options(CLI::App& app, TrainingSetup& o) {
 }
 
 std::string method_names() {
-    std::string known = "stl, ew";
+    std::string known = "stl, ew, oracle";
     for (const auto& n : mtl::strategy_names()) known += ", " + n;
     return known;
 }
 
 std::string strategy_name(const std::string& method) {
     if (method == "stl") return "single";
-    if (method == "ew") return "equal";
+    if (method == "ew" || method == "oracle") return "equal";
     const std::vector<std::string> names = mtl::strategy_names();
     if (std::find(names.begin(), names.end(), method) != names.end()) return method;
     throw UsageError("unknown method '" + method + "' (known: " + method_names() + ")");
 }
 
 Method make_method_spec(const std::string& name, std::vector<std::string> options, int tasks) {
-    Method m{name, strategy_name(name), std::move(options)};
+    Method m{name, strategy_name(name), std::move(options), name == "oracle"};
     try {
         mtl::make_strategy(m.strategy, tasks, 0, m.options);
     } catch (const std::invalid_argument& e) {
@@ -116,6 +120,31 @@ void apply(const DataOptions& o) {
     hyda::set_num_threads(o.threads);
 }
 
+namespace {
+
+std::vector<RelatednessColumn> parse_relatedness(const std::vector<std::string>& options, const std::vector<mtl::TargetSpec>& targets) {
+    auto target = [&](const std::string& column) {
+        return std::find_if(targets.begin(), targets.end(), [&](const mtl::TargetSpec& t) { return t.column == column; }) - targets.begin();
+    };
+    std::vector<RelatednessColumn> out;
+    for (const std::string& text : options) {
+        const auto eq = text.find('=');
+        auto fail = [&](const std::string& why) { throw UsageError("--relatedness " + text + ": " + why); };
+        if (eq == std::string::npos || eq == 0 || eq + 1 == text.size()) fail("expected TASK=COLUMN");
+        const std::string task = text.substr(0, eq), column = text.substr(eq + 1);
+        const auto k = target(task);
+        if (k == 0) fail("the main task's rows keep weight 1; give an auxiliary task");
+        if (k == std::ptrdiff_t(targets.size())) fail("no auxiliary task '" + task + "' (--aux names the tasks by their column)");
+        if (target(column) != std::ptrdiff_t(targets.size())) fail("column '" + column + "' is a target");
+        for (const RelatednessColumn& r : out)
+            if (r.task == int(k)) fail("task '" + task + "' is given twice");
+        out.push_back({int(k), column});
+    }
+    return out;
+}
+
+}  // namespace
+
 mtl::DataSpec data_spec(const DataOptions& o) {
     mtl::DataSpec spec;
     try {
@@ -132,8 +161,12 @@ mtl::DataSpec data_spec(const DataOptions& o) {
             throw UsageError("--type " + t + ": expected COLUMN=numeric or COLUMN=categorical");
         spec.types.emplace_back(t.substr(0, eq), type == "numeric" ? mtl::ColumnType::numeric : mtl::ColumnType::categorical);
     }
+    for (const RelatednessColumn& r : parse_relatedness(o.relatedness, spec.targets))
+        if (std::find(spec.drop.begin(), spec.drop.end(), r.column) == spec.drop.end()) spec.drop.push_back(r.column);
     return spec;
 }
+
+std::vector<RelatednessColumn> relatedness_columns(const DataOptions& o) { return parse_relatedness(o.relatedness, data_spec(o).targets); }
 
 int task_count(const DataOptions& o) { return 1 + int(o.aux.size()); }
 
@@ -194,9 +227,11 @@ void check(const TrainingSetup& o) {
     if (o.levels > 0 && o.arch != "ple") throw UsageError("--levels: only with --arch ple");
 }
 
-void check_method(const Method& m, const TrainingSetup& o, int tasks) {
-    if (o.arch != "hps" && mtl::make_strategy(m.strategy, tasks, 0, m.options)->needs().sample_weights)
+void check_method(const Method& m, const DataOptions& data, const TrainingSetup& o) {
+    if (o.arch != "hps" && mtl::make_strategy(m.strategy, task_count(data), 0, m.options)->needs().sample_weights)
         throw UsageError("method '" + m.label + "' needs --arch hps (it weights samples through the shared trunk's layers)");
+    if (m.oracle && data.relatedness.empty())
+        throw UsageError("method '" + m.label + "' needs --relatedness TASK=COLUMN (each row's true relatedness of an auxiliary task, its row weights)");
 }
 
 }  // namespace hyda::cli

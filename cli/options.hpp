@@ -25,6 +25,9 @@ struct DataOptions {
     std::string data;
     std::string main;
     std::vector<std::string> aux, drop, types;
+    // TASK=COLUMN: auxiliary task TASK's true relatedness to the main task, per row (the
+    // oracle method's row weights; not a feature).
+    std::vector<std::string> relatedness;
     std::vector<double> split = {0.6, 0.2};  // train, validation; test = the rest
     std::uint64_t seed = 1;  // split, initial weights, batch order, dropout
     int threads = 1;
@@ -52,11 +55,19 @@ struct TrainingSetup {
 };
 
 // A weighting method: the name the user gave (a label in tables), the library's strategy
-// name, and its key=value options.
+// name, and its key=value options. The oracle is equal weights whose training rows carry
+// row weights max(0, relatedness) from --relatedness.
 struct Method {
     std::string label;
     std::string strategy;
     std::vector<std::string> options;
+    bool oracle = false;
+};
+
+// One --relatedness TASK=COLUMN: task `task` (an index into the data's targets, >= 1).
+struct RelatednessColumn {
+    int task = 0;
+    std::string column;
 };
 
 // What the commands that use a saved model read: the model, a CSV file, which of its rows.
@@ -75,10 +86,10 @@ void add_threads_option(CLI::App& app, int& threads);
 // own range checks print the whole range of the type, 300 digits for a double).
 CLI::Validator at_least(double low);
 
-// "stl, ew, hydalearn, equal, ...": every name strategy_name() accepts.
+// "stl, ew, oracle, hydalearn, equal, ...": every name strategy_name() accepts.
 std::string method_names();
 // The library's strategy name for a method name: the short names stl (main task only,
-// "single") and ew (equal weights, "equal") or any of mtl::strategy_names().
+// "single"), ew and oracle (equal weights, "equal") or any of mtl::strategy_names().
 std::string strategy_name(const std::string& method);
 // A method as `name[:key=value[:key=value...]]` (compare's --methods), or a name and
 // separate options (train's --method and --method-opt). Checked by building it for
@@ -89,12 +100,17 @@ std::unique_ptr<mtl::Strategy> make_strategy(const Method& m, const mtl::ModelSp
 
 // Checks the data options (split fractions, threads) and sets the kernels' thread count.
 void apply(const DataOptions& o);
+// The targets and dropped columns; the --relatedness columns are dropped (not features).
 mtl::DataSpec data_spec(const DataOptions& o);
+// The --relatedness options, checked: TASK=COLUMN with TASK an auxiliary target given once
+// and COLUMN not a target; else UsageError.
+std::vector<RelatednessColumn> relatedness_columns(const DataOptions& o);
 int task_count(const DataOptions& o);
 mtl::ModelSpec model_spec(const TrainingSetup& o, const mtl::Preprocessor& pre);
 mtl::TrainOptions train_options(const TrainingSetup& o, std::uint64_t seed);  // batching from order_by / batch_groups
 void check(const TrainingSetup& o);  // everything train_options() and model_spec() would reject
-// A method that cannot train the setup's architecture (SLGrad outside hps) is a usage error.
-void check_method(const Method& m, const TrainingSetup& o, int tasks);
+// A method that cannot train the setup's architecture (SLGrad outside hps), or the oracle
+// without --relatedness, is a usage error.
+void check_method(const Method& m, const DataOptions& data, const TrainingSetup& o);
 
 }  // namespace hyda::cli

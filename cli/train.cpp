@@ -67,7 +67,7 @@ void run_train(const TrainCommand& c, Io& io) {
     apply(c.data);
     check(c.setup);
     const Method method = make_method_spec(c.method, c.method_options, task_count(c.data));
-    check_method(method, c.setup, task_count(c.data));
+    check_method(method, c.data, c.setup);
     const mtl::DataSpec spec = data_spec(c.data);
     std::ofstream trace, report;  // opened before the work, so that a bad path fails early
     if (!c.trace.empty()) trace = open_output(c.trace, "--trace");
@@ -83,7 +83,7 @@ void run_train(const TrainCommand& c, Io& io) {
     file.spec = model_spec(c.setup, file.preprocessor);
     const RunReport r = with_precision(c.data.precision, [&](auto tag) {
         using T = decltype(tag);
-        const Encoded<T> data = encode<T>(file.preprocessor, table, parts, c.setup);
+        const Encoded<T> data = encode<T>(file.preprocessor, table, parts, c.data, c.setup);
         mtl::Model<T> model(file.spec, c.data.seed);
         std::vector<std::string> names;
         for (const auto& t : file.spec.tasks) names.push_back(t.name);
@@ -113,7 +113,9 @@ Runner add_train(CLI::App& app) {
     CLI::App* sub = app.add_subcommand("train", "train a model on a CSV file and save it with its preprocessing");
     add_data_options(*sub, c->data);
     add_training_options(*sub, c->setup);
-    sub->add_option("--method", c->method, "task weighting: stl (main task only), ew (equal weights), or a strategy (" + method_names() + ")");
+    sub->add_option("--method", c->method,
+                    "task weighting: stl (main task only), ew (equal weights), oracle (equal weights, each task's rows weighted by max(0, its "
+                    "--relatedness)), or a strategy (" + method_names() + ")");
     sub->add_option("--method-opt", c->method_options, "a method option KEY=VALUE, e.g. gain=exact (repeatable)");
     sub->add_option("--out", c->out, "the model file to write (JSON)")->required();
     sub->add_option("--report-json", c->report_json, "also write the run's times and metrics as JSON here");

@@ -1,6 +1,7 @@
 #include "training_run.hpp"
 
 #include <chrono>
+#include <optional>
 
 namespace hyda::cli {
 
@@ -11,9 +12,15 @@ RunReport train_and_evaluate(mtl::Model<T>& model, const Encoded<T>& data, const
     options.on_epoch = run.on_epoch;
     const auto strategy = make_strategy(run.method, model.spec());
     mtl::Trainer<T> trainer(model, *strategy, options);
+    // The oracle trains on the same rows with their relatedness as row weights.
+    std::optional<mtl::Dataset<T>> weighted;
+    if (run.method.oracle) {
+        weighted = data.train;
+        weighted->weights = data.oracle_weights;
+    }
     RunReport report;
     const auto start = std::chrono::steady_clock::now();
-    report.result = trainer.fit(data.train, data.validation.rows > 0 ? &data.validation : nullptr);
+    report.result = trainer.fit(weighted ? *weighted : data.train, data.validation.rows > 0 ? &data.validation : nullptr);
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (data.validation.rows > 0) report.validation = mtl::evaluate(model, data.validation);
     if (data.test.rows > 0) report.test = mtl::evaluate(model, data.test);
