@@ -1,6 +1,6 @@
-// Sample weighting (SLGrad): each sample's inner product with the held-out main gradient
-// and its gradient's norm, from the first sweep; the strategy's weights; the second sweep
-// with them as seeds.
+// Sample weighting (SLGrad, HydaLearn's gain=sample): each sample's inner product with the
+// reference gradient and its gradient's norm, from the first sweep; the strategy's
+// weights; the second sweep with them as seeds.
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
@@ -11,8 +11,9 @@
 
 namespace hyda::mtl {
 
-// Each sample's <grad l_ki, g_ref> and ||grad l_ki|| against the held-out main gradient
-// g_ref = main_ref, the strategy's weights, and the sweep again with them as seeds. No
+// Each sample's <grad l_ki, g_ref> and ||grad l_ki|| against the reference g_ref (the
+// held-out main gradient main_ref, or P g_main: Needs::sample_reference), the strategy's
+// weights, and the sweep again with them as seeds. No
 // per-sample gradient is formed: in a trunk layer z = h W + b, sample i's part of grad L_k
 // is (h_i^T d_ki, d_ki) with d_ki row i of dL_k/dz, so
 //     <., g_ref> = (h_i G_W + G_b) . d_ki   (the rows of one GEMM H G_W + G_b per layer)
@@ -25,15 +26,22 @@ void Trainer<T>::State::weight_samples(int B) {
     sample_dots.assign(KB, 0.0);
     sample_norms.assign(KB, 0.0);
     row_sq.resize(std::size_t(B));
+    if (needs.sample_reference == SampleReference::main_step) {  // P g_main, g_main from the sweep or the held-out batch
+        for (std::size_t i = 0; i < sample_ref.size(); ++i) {
+            gain_preconditioner(i, diag.data());
+            hyda::mul(sample_ref[i].size(), diag.data(), needs.held_out_gains ? main_ref[i].data() : params()[i]->task_grad(main), sample_ref[i].data());
+        }
+    }
+    const std::vector<std::vector<T>>& ref = needs.sample_reference == SampleReference::main_step ? sample_ref : main_ref;
     double ref_sq = 0;
-    for (const auto& g : main_ref) ref_sq += double(hyda::dot(g.size(), g.data(), g.data()));
+    for (const auto& g : ref) ref_sq += double(hyda::dot(g.size(), g.data(), g.data()));
     for (std::size_t l = 0; 2 * l < trunk_io.size(); ++l) {
         const ad::Var<T> h = trunk_io[2 * l], z = trunk_io[2 * l + 1];
         const std::size_t in = std::size_t(h.cols()), out = std::size_t(z.cols());
         const T* H = h.data();
         proj.resize(std::size_t(B) * out);
-        hyda::gemm(hyda::Trans::N, hyda::Trans::N, B, int(out), int(in), T(1), H, int(in), main_ref[2 * l].data(), int(out), T(0), proj.data(), int(out),
-                   main_ref[2 * l + 1].data());
+        hyda::gemm(hyda::Trans::N, hyda::Trans::N, B, int(out), int(in), T(1), H, int(in), ref[2 * l].data(), int(out), T(0), proj.data(), int(out),
+                   ref[2 * l + 1].data());
         for (int i = 0; i < B; ++i) row_sq[std::size_t(i)] = double(hyda::dot(in, H + i * in, H + i * in)) + 1;
         for (int k = 0; k < K; ++k) {
             const T* d = tape.adjoint(z, k);
@@ -46,6 +54,7 @@ void Trainer<T>::State::weight_samples(int B) {
             }
         }
     }
+    sample_mask.assign(mb.begin(), mb.begin() + std::ptrdiff_t(KB));
     for (int k = 0; k < K; ++k) {
         const double n = labelled[std::size_t(k)] = std::accumulate(mb.begin() + std::ptrdiff_t(k) * B, mb.begin() + std::ptrdiff_t(k + 1) * B, 0.0);
         for (std::size_t at = std::size_t(k) * B; at < std::size_t(k + 1) * B; ++at) {
@@ -61,6 +70,7 @@ void Trainer<T>::State::weight_samples(int B) {
     ctx.dots = sample_dots;
     ctx.norms = sample_norms;
     ctx.ref_norm = std::sqrt(ref_sq);
+    ctx.labelled = sample_mask;
     sample_w.resize(KB);
     strategy.sample_weights(ctx, sample_w);
     seeds.resize(KB);
