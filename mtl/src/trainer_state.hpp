@@ -7,7 +7,7 @@
 //   step_statistics.cpp    the Gram matrix (whole and per layer), first-order and exact
 //                          (look-ahead) gains
 //   tracked_gradients.cpp  MoCo's tracked task gradients and their Gram matrix
-//   sample_statistics.cpp  SLGrad's per-sample inner products, norms and second sweep
+//   sample_statistics.cpp  per-sample inner products, norms, the reweighted gradients
 //   trace.cpp              the per-step trace
 // Trainer<T>::fit, the epoch loop, is in fit.cpp.
 #include <cstdint>
@@ -52,7 +52,8 @@ struct Trainer<T>::State {
     // sample_mask: tasks x samples, 1 where labelled; sample_ref: per shared parameter the
     // reference P g_main (SampleReference::main_step).
     std::vector<double> sample_dots, sample_norms, row_sq, sample_w, labelled, sample_mask;
-    std::vector<T> seeds, proj;
+    std::vector<T> seeds, proj, seeded;  // seeded: one layer's adjoints times the seeds
+    std::vector<char> plain_seeds;       // per task: every labelled row's seed is 1
     std::vector<std::vector<T>> sample_ref;
     std::vector<const T*> seed_ptrs;
     // Per-layer strategies (GradVac): each shared layer's G and coefficients, layer-major;
@@ -112,6 +113,8 @@ struct Trainer<T>::State {
     // --- sample_statistics.cpp ---
     // SLGrad: per-sample statistics, the strategy's sample weights, the sweep again.
     void weight_samples(int B);
+    // The trunk's task gradients with the seeds, from the first sweep's adjoints.
+    void reweight_trunk(int B);
 
     // --- trace.cpp ---
     void write_trace();

@@ -51,6 +51,7 @@ Needs HydaLearn::needs() const {
     n.layer_grams = per_layer_;
     n.sample_weights = gain_ == Gain::sample;
     n.sample_reference = SampleReference::main_step;
+    n.sample_weighted_heads = false;  // a head serves its own task: all its rows
     return n;
 }
 

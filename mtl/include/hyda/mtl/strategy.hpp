@@ -34,6 +34,10 @@ struct Needs {
     bool last_layer_gram = false;    // G over the last shared layer only (GradNorm; Model::last_shared_weights)
     bool sample_weights = false;     // per-sample seeds from gradient alignment (SLGrad)
     SampleReference sample_reference = SampleReference::held_out_main;
+    // With sample_weights: the heads' gradients follow the sample weights too (a second
+    // sweep with them as seeds, SLGrad), or keep their task's plain mean (false: only the
+    // trunk's gradients are recomputed, layer by layer from the first sweep's adjoints).
+    bool sample_weighted_heads = true;
     bool losses_after_step = false;  // every task's loss on the batch again after the step (FAMO)
     // One G per shared layer, and one coefficient vector per layer (layer_coefficients())
     // instead of one for the whole trunk (GradVac per layer). A layer is one linear map of
