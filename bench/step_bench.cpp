@@ -8,6 +8,9 @@
 //   hyda1      HydaLearn with first-order gains (mtl::Trainer step: backward_multi, Gram,
 //              gains <g_main, P g_k>, weights, combined gradient, SGD step)
 //   hydaexact  HydaLearn with exact gains (K look-ahead forwards of trunk and main head)
+//   hyda-<v>   HydaLearn's variants (docs/hydalearn.md): lr (precondition=lr), cosine,
+//              smooth, prior, layer (granularity=layer), sample (gain=sample), heldout
+//              (batch=held_out, its held-out batch B rows drawn from the training data)
 //   <name>     every other strategy of mtl::strategy_names() with its defaults, through
 //              mtl::Trainer as above (equal: the trainer's own cost, Gram included);
 //              static (needs weights) and slgrad (needs held-out data) are left out
@@ -148,11 +151,12 @@ void run_strategy(benchmark::State& state, Config c, mtl::ModelSpec spec, std::s
     opt.optimizer = mtl::OptimizerKind::sgd;
     opt.momentum = 0;
     opt.lr = 0.01;
+    opt.batch_size = c.B;  // the size of a held-out batch
     mtl::Trainer<float> trainer(model, *strategy, opt);
     std::vector<int> rows(std::size_t(c.B));
     for (int i = 0; i < c.B; ++i) rows[std::size_t(i)] = i;
-    for (int i = 0; i < 3; ++i) trainer.step(data, rows);
-    for (auto _ : state) trainer.step(data, rows);
+    for (int i = 0; i < 3; ++i) trainer.step(data, rows, &data);
+    for (auto _ : state) trainer.step(data, rows, &data);
 }
 
 }  // namespace
@@ -169,7 +173,15 @@ int main(int argc, char** argv) {
             }
             std::vector<std::tuple<std::string, std::string, std::vector<std::string>>> strategies = {
                 {"hyda1", "hydalearn", {"gain=first_order"}},
-                {"hydaexact", "hydalearn", {"gain=exact"}}};
+                {"hydaexact", "hydalearn", {"gain=exact"}},
+                // HydaLearn's variants (docs/hydalearn.md), each against hyda1.
+                {"hyda-lr", "hydalearn", {"precondition=lr"}},
+                {"hyda-cosine", "hydalearn", {"measure=cosine"}},
+                {"hyda-smooth", "hydalearn", {"smooth=0.9"}},
+                {"hyda-prior", "hydalearn", {"prior=0.3"}},
+                {"hyda-layer", "hydalearn", {"granularity=layer"}},
+                {"hyda-sample", "hydalearn", {"gain=sample"}},
+                {"hyda-heldout", "hydalearn", {"batch=held_out"}}};
             for (const std::string& name : hyda::mtl::strategy_names())
                 if (name != "hydalearn" && name != "static" && name != "slgrad") strategies.push_back({name, name, {}});
             for (const auto& [variant, strategy, options] : strategies) {

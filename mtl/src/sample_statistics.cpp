@@ -1,6 +1,6 @@
-// Sample weighting (SLGrad): each sample's inner product with the held-out main gradient
-// and its gradient's norm, from the first sweep; the strategy's weights; the second sweep
-// with them as seeds.
+// Sample weighting (SLGrad, HydaLearn's gain=sample): each sample's inner product with the
+// reference gradient and its gradient's norm, from the first sweep; the strategy's
+// weights; the second sweep with them as seeds.
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
@@ -11,8 +11,9 @@
 
 namespace hyda::mtl {
 
-// Each sample's <grad l_ki, g_ref> and ||grad l_ki|| against the held-out main gradient
-// g_ref = main_ref, the strategy's weights, and the sweep again with them as seeds. No
+// Each sample's <grad l_ki, g_ref> and ||grad l_ki|| against the reference g_ref (the
+// held-out main gradient main_ref, or P g_main: Needs::sample_reference), the strategy's
+// weights, and the sweep again with them as seeds. No
 // per-sample gradient is formed: in a trunk layer z = h W + b, sample i's part of grad L_k
 // is (h_i^T d_ki, d_ki) with d_ki row i of dL_k/dz, so
 //     <., g_ref> = (h_i G_W + G_b) . d_ki   (the rows of one GEMM H G_W + G_b per layer)
@@ -25,15 +26,22 @@ void Trainer<T>::State::weight_samples(int B) {
     sample_dots.assign(KB, 0.0);
     sample_norms.assign(KB, 0.0);
     row_sq.resize(std::size_t(B));
+    if (needs.sample_reference == SampleReference::main_step) {  // P g_main, g_main from the sweep or the held-out batch
+        for (std::size_t i = 0; i < sample_ref.size(); ++i) {
+            gain_preconditioner(i, diag.data());
+            hyda::mul(sample_ref[i].size(), diag.data(), needs.held_out_gains ? main_ref[i].data() : params()[i]->task_grad(main), sample_ref[i].data());
+        }
+    }
+    const std::vector<std::vector<T>>& ref = needs.sample_reference == SampleReference::main_step ? sample_ref : main_ref;
     double ref_sq = 0;
-    for (const auto& g : main_ref) ref_sq += double(hyda::dot(g.size(), g.data(), g.data()));
+    for (const auto& g : ref) ref_sq += double(hyda::dot(g.size(), g.data(), g.data()));
     for (std::size_t l = 0; 2 * l < trunk_io.size(); ++l) {
         const ad::Var<T> h = trunk_io[2 * l], z = trunk_io[2 * l + 1];
         const std::size_t in = std::size_t(h.cols()), out = std::size_t(z.cols());
         const T* H = h.data();
         proj.resize(std::size_t(B) * out);
-        hyda::gemm(hyda::Trans::N, hyda::Trans::N, B, int(out), int(in), T(1), H, int(in), main_ref[2 * l].data(), int(out), T(0), proj.data(), int(out),
-                   main_ref[2 * l + 1].data());
+        hyda::gemm(hyda::Trans::N, hyda::Trans::N, B, int(out), int(in), T(1), H, int(in), ref[2 * l].data(), int(out), T(0), proj.data(), int(out),
+                   ref[2 * l + 1].data());
         for (int i = 0; i < B; ++i) row_sq[std::size_t(i)] = double(hyda::dot(in, H + i * in, H + i * in)) + 1;
         for (int k = 0; k < K; ++k) {
             const T* d = tape.adjoint(z, k);
@@ -46,6 +54,7 @@ void Trainer<T>::State::weight_samples(int B) {
             }
         }
     }
+    sample_mask.assign(mb.begin(), mb.begin() + std::ptrdiff_t(KB));
     for (int k = 0; k < K; ++k) {
         const double n = labelled[std::size_t(k)] = std::accumulate(mb.begin() + std::ptrdiff_t(k) * B, mb.begin() + std::ptrdiff_t(k + 1) * B, 0.0);
         for (std::size_t at = std::size_t(k) * B; at < std::size_t(k + 1) * B; ++at) {
@@ -61,6 +70,7 @@ void Trainer<T>::State::weight_samples(int B) {
     ctx.dots = sample_dots;
     ctx.norms = sample_norms;
     ctx.ref_norm = std::sqrt(ref_sq);
+    ctx.labelled = sample_mask;
     sample_w.resize(KB);
     strategy.sample_weights(ctx, sample_w);
     seeds.resize(KB);
@@ -68,11 +78,45 @@ void Trainer<T>::State::weight_samples(int B) {
         if (!std::isfinite(sample_w[at])) throw std::runtime_error("strategy '" + strategy.name() + "' returned a non-finite sample weight at step " + std::to_string(steps));
         seeds[at] = T(sample_w[at] * labelled[at / std::size_t(B)]);
     }
+    if (!needs.sample_weighted_heads) return reweight_trunk(B);
     for (int k = 0; k < K; ++k) seed_ptrs[std::size_t(k)] = seeds.data() + std::size_t(k) * B;
     tape.backward_multi(losses, seed_ptrs);
 }
 
+// The trunk's gradients of every task with the seeds r_ki, without a second sweep: the
+// trunk treats rows independently, so row i's adjoints for task k scale with r_ki through
+// every layer, and layer z = h W + b's gradients become H^T diag(r_k) D_k and
+// sum_i r_ki d_ki, D_k the first sweep's dL_k/dz. One GEMM per layer and task (the sweep
+// would add the input-adjoint GEMMs and the heads). A task whose labelled rows all have
+// seed 1 (HydaLearn's main task) keeps the sweep's gradients as they are.
+template <class T>
+void Trainer<T>::State::reweight_trunk(int B) {
+    const auto& ps = params();
+    plain_seeds.assign(std::size_t(K), 1);
+    for (std::size_t at = 0; at < seeds.size(); ++at)
+        if (seeds[at] != T(1) && mb[at] != T(0)) plain_seeds[at / std::size_t(B)] = 0;
+    for (std::size_t l = 0; 2 * l < trunk_io.size(); ++l) {
+        const ad::Var<T> h = trunk_io[2 * l], z = trunk_io[2 * l + 1];
+        const std::size_t in = std::size_t(h.cols()), out = std::size_t(z.cols());
+        seeded.resize(std::size_t(B) * out);
+        for (int k = 0; k < K; ++k) {
+            const T* d = tape.adjoint(z, k);
+            if (d == nullptr || plain_seeds[std::size_t(k)]) continue;  // L_k does not reach the trunk, or the sweep's gradient stands
+            const T* r = seeds.data() + std::size_t(k) * B;
+            T* bias = ps[2 * l + 1]->task_grad(k);
+            std::fill_n(bias, out, T(0));
+            for (int i = 0; i < B; ++i) {
+                hyda::scale(out, r[i], d + i * out, seeded.data() + i * out);
+                hyda::axpy(out, T(1), seeded.data() + i * out, bias);
+            }
+            hyda::gemm(hyda::Trans::T, hyda::Trans::N, int(in), int(out), B, T(1), h.data(), int(in), seeded.data(), int(out), T(0), ps[2 * l]->task_grad(k), int(out));
+        }
+    }
+}
+
 template void Trainer<float>::State::weight_samples(int);
 template void Trainer<double>::State::weight_samples(int);
+template void Trainer<float>::State::reweight_trunk(int);
+template void Trainer<double>::State::reweight_trunk(int);
 
 }  // namespace hyda::mtl

@@ -145,6 +145,7 @@ void Strategy::layer_coefficients(const StepContext& ctx, std::span<double> c, s
     if (ctx.layers < 1) throw std::invalid_argument("strategy '" + name() + "': StepContext with " + std::to_string(ctx.layers) + " layers");
     const std::size_t L = std::size_t(ctx.layers);
     require_size(*this, "layer_grams", ctx.layer_grams.size(), L * K * K, "layers x tasks x tasks");
+    if (needs().first_order_gains) require_size(*this, "layer_gains", ctx.layer_gains.size(), L * K, "layers x tasks");
     require_size(*this, "the output c", c.size(), K, "one per task");
     require_size(*this, "the output per_layer", per_layer.size(), L * K, "layers x tasks");
     do_layer_coefficients(ctx, c, per_layer);
@@ -162,6 +163,7 @@ void Strategy::sample_weights(const SampleContext& ctx, std::span<double> w) {
     const std::size_t KB = K * std::size_t(ctx.samples);
     require_size(*this, "dots", ctx.dots.size(), KB, "tasks x samples");
     require_size(*this, "norms", ctx.norms.size(), KB, "tasks x samples");
+    if (!ctx.labelled.empty()) require_size(*this, "labelled", ctx.labelled.size(), KB, "tasks x samples");
     require_size(*this, "the output w", w.size(), KB, "tasks x samples");
     do_sample_weights(ctx, w);
 }

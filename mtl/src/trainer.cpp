@@ -74,12 +74,14 @@ Trainer<T>::State::State(Model<T>& m, Strategy& s, TrainOptions o)
     seed_ptrs.resize(std::size_t(K));
     labelled.resize(std::size_t(K));
     part_gram.resize(std::size_t(K) * K);
+    part_gains.resize(std::size_t(K));
     gram_rows.resize(std::size_t(K));
     if (needs.layer_grams) {
         const std::size_t L = model.shared_layers();
         layer_grams.resize(L * K * K);
         layer_coefs.resize(L * K);
         layer_coef_t.resize(L * K);
+        if (needs.first_order_gains) layer_gains.resize(L * K);
     }
     if (needs.tracked_gradients) {
         tracked_gram.resize(std::size_t(K) * K);
@@ -91,6 +93,7 @@ Trainer<T>::State::State(Model<T>& m, Strategy& s, TrainOptions o)
         largest = std::max(largest, params[i]->size());
         shared_total += params[i]->size();
         main_ref.emplace_back(params[i]->size());
+        if (needs.sample_weights && needs.sample_reference == SampleReference::main_step) sample_ref.emplace_back(params[i]->size());
     }
     diag.resize(largest);
     scaled.resize(largest);
@@ -178,7 +181,7 @@ void Trainer<T>::State::analyse(const Dataset<T>& data, std::span<const int> row
     if (held_out != nullptr) held_out->check_shapes(model.spec(), "held-out data");
     // The held-out batch first: it reuses the batch buffers, which the training tape
     // reads until its last sweep.
-    if (needs.sample_weights) main_gradient(gather_held_out(held_out));
+    if (needs.sample_weights && (needs.sample_reference == SampleReference::held_out_main || needs.held_out_gains)) main_gradient(gather_held_out(held_out));
     const int B = gather(data, rows);
     measure_mean_weights(B);
     tape.reset();
@@ -207,6 +210,7 @@ void Trainer<T>::State::analyse(const Dataset<T>& data, std::span<const int> row
     if (needs.layer_grams) {
         ctx.layers = int(model.shared_layers());
         ctx.layer_grams = layer_grams;
+        ctx.layer_gains = layer_gains;
     }
     if (needs.tracked_gradients) {
         const double rate = strategy.track(ctx, track_scale);

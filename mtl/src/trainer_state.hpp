@@ -7,7 +7,7 @@
 //   step_statistics.cpp    the Gram matrix (whole and per layer), first-order and exact
 //                          (look-ahead) gains
 //   tracked_gradients.cpp  MoCo's tracked task gradients and their Gram matrix
-//   sample_statistics.cpp  SLGrad's per-sample inner products, norms and second sweep
+//   sample_statistics.cpp  per-sample inner products, norms, the reweighted gradients
 //   trace.cpp              the per-step trace
 // Trainer<T>::fit, the epoch loop, is in fit.cpp.
 #include <cstdint>
@@ -53,12 +53,17 @@ struct Trainer<T>::State {
     // sample the inner product with the held-out main gradient, gradient norm, weight, seed;
     // per task the labelled samples.
     std::vector<ad::Var<T>> trunk_io;
-    std::vector<double> sample_dots, sample_norms, row_sq, sample_w, labelled;
-    std::vector<T> seeds, proj;
+    // sample_mask: tasks x samples, 1 where labelled; sample_ref: per shared parameter the
+    // reference P g_main (SampleReference::main_step).
+    std::vector<double> sample_dots, sample_norms, row_sq, sample_w, labelled, sample_mask;
+    std::vector<T> seeds, proj, seeded;  // seeded: one layer's adjoints times the seeds
+    std::vector<char> plain_seeds;       // per task: every labelled row's seed is 1
+    std::vector<std::vector<T>> sample_ref;
     std::vector<const T*> seed_ptrs;
     // Per-layer strategies (GradVac): each shared layer's G and coefficients, layer-major;
     // part_gram: one parameter's share of G.
-    std::vector<double> layer_grams, layer_coefs, part_gram;
+    // With first-order gains, each layer's gains (layers x tasks) and one parameter's share.
+    std::vector<double> layer_grams, layer_coefs, part_gram, layer_gains, part_gains;
     std::vector<T> layer_coef_t;
     // Tracked gradients (MoCo): per shared parameter the y_k (tasks x size, task-major),
     // their G, and the factor each g_k enters its tracker with.
@@ -102,8 +107,10 @@ struct Trainer<T>::State {
     // --- step_statistics.cpp ---
     // After the sweep: gram (and gram_last, layer_grams, feature_gram) and, if the strategy asks, the gains.
     void gram_and_gains(std::span<const int> rows, const Dataset<T>* held_out);
-    void add_gram(const ad::Parameter<T>& p, std::span<double> g, const T* ref = nullptr, const T* P = nullptr);
-    void add_gram(std::span<const T* const> m, std::size_t n, std::span<double> g, const T* ref = nullptr, const T* P = nullptr);
+    // The gains' preconditioner of shared parameter i (Needs::gain_preconditioner) into P.
+    void gain_preconditioner(std::size_t i, T* P) const;
+    void add_gram(const ad::Parameter<T>& p, std::span<double> g, const T* ref = nullptr, const T* P = nullptr, std::span<double> gain_sum = {});
+    void add_gram(std::span<const T* const> m, std::size_t n, std::span<double> g, const T* ref = nullptr, const T* P = nullptr, std::span<double> gain_sum = {});
     void add_feature_gram();
     void exact_gains(std::span<const int> rows, const Dataset<T>* held_out);
 
@@ -114,6 +121,8 @@ struct Trainer<T>::State {
     // --- sample_statistics.cpp ---
     // SLGrad: per-sample statistics, the strategy's sample weights, the sweep again.
     void weight_samples(int B);
+    // The trunk's task gradients with the seeds, from the first sweep's adjoints.
+    void reweight_trunk(int B);
 
     // --- trace.cpp ---
     void write_trace();

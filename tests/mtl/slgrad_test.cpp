@@ -14,14 +14,15 @@
 
 #include "hyda/mtl/dataset.hpp"
 #include "hyda/mtl/trainer.hpp"
+#include "sample_gradient.hpp"
 
 using namespace hyda::mtl;
 
 namespace {
 
-using Vec = std::vector<double>;
-
-double dot(const Vec& a, const Vec& b) { return std::inner_product(a.begin(), a.end(), b.begin(), 0.0); }
+using hyda::test::dot;
+using hyda::test::sample_gradient;
+using hyda::test::Vec;
 
 ModelSpec spec_for(int inputs) {
     ModelSpec spec;
@@ -29,22 +30,6 @@ ModelSpec spec_for(int inputs) {
     spec.trunk = {12, 8};
     spec.tasks = synthetic_tasks();
     return spec;
-}
-
-// The gradient of task k's loss on row r alone over the shared parameters, flattened in
-// inspect()'s order: a per-sample gradient, the hard way.
-Vec sample_gradient(const Model<double>& model, const Dataset<double>& data, int r, int k) {
-    hyda::ad::Tape<double> tape;
-    const double label = data.labels[std::size_t(k)][std::size_t(r)], mask = 1;
-    const auto x = tape.input(data.x.data() + std::size_t(r) * data.features, 1, data.features, "x");
-    const auto out = model.task_output(tape, x, false, k);
-    tape.backward(Model<double>::loss(model.spec().tasks[std::size_t(k)], out, tape.input(&label, 1, 1, "y"), tape.input(&mask, 1, 1, "m")));
-    Vec g;
-    for (std::size_t i = 0; i < model.shared_count(); ++i) {
-        const auto& p = *model.parameters()[i];
-        g.insert(g.end(), p.grad().data(), p.grad().data() + p.size());
-    }
-    return g;
 }
 
 std::vector<int> first_rows(int n) {

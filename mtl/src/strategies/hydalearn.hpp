@@ -1,10 +1,16 @@
 #pragma once
+#include <vector>
+
 #include "hyda/mtl/strategy.hpp"
 #include "options.hpp"
 
 namespace hyda::mtl {
 
-// Options: gain=first_order|exact, batch=train|held_out, normalize=sum|one|main, aux=on|off.
+// Options (defaults first, the paper's rule): gain=first_order|exact|sample,
+// batch=train|held_out, normalize=sum|one|main, aux=on|off, and the variants of
+// docs/hydalearn.md: precondition=step|lr (the gains' P), measure=gain|cosine, smooth=B
+// (0 <= B < 1: a running average of the measure over steps), prior=L (0 <= L <= 1: shrink
+// toward equal weights), granularity=whole|layer (per-layer gains, with gain=first_order).
 class HydaLearn final : public Strategy {
 public:
     HydaLearn(int tasks, int main, detail::Options& options);
@@ -13,11 +19,24 @@ public:
 
 private:
     void do_coefficients(const StepContext& ctx, std::span<double> c) override;
+    void do_layer_coefficients(const StepContext& ctx, std::span<double> c, std::span<double> per_layer) override;
+    void do_sample_weights(const SampleContext& ctx, std::span<double> w) override;
+    // The measure x_k of every task from one G and its gains: the gain, or cos(g_main, g_k).
+    void measure(std::span<const double> gram, std::span<const double> gains, std::span<double> x) const;
+    // The weights c from the measure x: its running average m (m = x on the first step),
+    // clipped at 0, the main task kept, normalised, shrunk toward equal weights.
+    void weigh(std::span<const double> x, std::span<double> m, bool first, std::span<double> c) const;
 
+    enum class Gain { first_order, exact, sample };
     enum class Normalize { sum_to_tasks, sum_to_one, main_is_one };
     int tasks_, main_;
-    bool exact_ = false, held_out_ = false, auxiliary_ = true;
+    Gain gain_ = Gain::first_order;
+    bool held_out_ = false, auxiliary_ = true, lr_precondition_ = false, cosine_ = false, per_layer_ = false;
+    double smooth_ = 0, prior_ = 0;
     Normalize normalize_ = Normalize::sum_to_tasks;
+    std::vector<double> x_, smoothed_, layer_smoothed_;  // the step's measure; its running averages (whole trunk, per layer)
+    bool started_ = false;
+    std::vector<char> silent_;  // gain=sample: the auxiliary tasks none of whose rows helps on this batch
 };
 
 }  // namespace hyda::mtl

@@ -15,17 +15,34 @@
 
 namespace hyda::mtl {
 
+// The preconditioner P of the gains: the optimizer's own step (its diagonal
+// preconditioner, lr included) or the plain learning rate, P = lr I (an SGD look-ahead).
+enum class GainPreconditioner { step, lr };
+
+// The reference gradient g_ref of the per-sample inner products (sample_weights): the main
+// task's gradient on a held-out batch (SLGrad), or P g_main with P the gain
+// preconditioner and g_main the main task's gradient on the training batch from the first
+// sweep, or on a held-out batch with held_out_gains (HydaLearn's sample-level gains).
+enum class SampleReference { held_out_main, main_step };
+
 // Statistics a strategy may ask the trainer for, beyond losses and G.
 struct Needs {
-    bool first_order_gains = false;  // <g_main, P g_k>, P: the optimizer's step (lr included)
+    bool first_order_gains = false;  // <g_main, P g_k>, P: gain_preconditioner
     bool exact_gains = false;        // L_main(theta) - L_main(theta - P g_k), by look-ahead
     bool held_out_gains = false;     // gains measured on a held-out batch, not the training batch
+    GainPreconditioner gain_preconditioner = GainPreconditioner::step;
     bool last_layer_gram = false;    // G over the last shared layer only (GradNorm; Model::last_shared_weights)
     bool sample_weights = false;     // per-sample seeds from gradient alignment (SLGrad)
+    SampleReference sample_reference = SampleReference::held_out_main;
+    // With sample_weights: the heads' gradients follow the sample weights too (a second
+    // sweep with them as seeds, SLGrad), or keep their task's plain mean (false: only the
+    // trunk's gradients are recomputed, layer by layer from the first sweep's adjoints).
+    bool sample_weighted_heads = true;
     bool losses_after_step = false;  // every task's loss on the batch again after the step (FAMO)
     // One G per shared layer, and one coefficient vector per layer (layer_coefficients())
     // instead of one for the whole trunk (GradVac per layer). A layer is one linear map of
-    // the trunk, its weight and its bias together (Model::shared_layer_of).
+    // the trunk, its weight and its bias together (Model::shared_layer_of). With
+    // first_order_gains also each layer's gains, layer_gains.
     bool layer_grams = false;
     // The shared parameters move along tracked task gradients y_k instead of the g_k
     // (MoCo): track() sets how the y_k follow the g_k, coefficients() sees their Gram
@@ -50,14 +67,15 @@ struct StepContext {
     std::span<const double> gains;         // gain of each task for the main task, if asked
     int layers = 0;                        // shared layers, if layer_grams is asked
     std::span<const double> layer_grams;   // layers x tasks x tasks, if asked: G of each layer
+    std::span<const double> layer_gains;   // layers x tasks, with layer_grams and first-order gains: each layer's share of the gains
     std::span<const double> tracked_gram;  // tasks x tasks, if asked: G_ij = <y_i, y_j>
     std::uint64_t seed = 0;                // for strategies that randomise (PCGrad's order)
 };
 
 // What a sample-level strategy sees of one mini-batch: for task k and sample i, with
-// l_ki sample i's own loss for task k and g_ref the main task's gradient on a held-out
-// batch (both over the shared parameters), <grad l_ki, g_ref> and ||grad l_ki||; 0 where
-// sample i has no label for task k.
+// l_ki sample i's own loss for task k and g_ref the reference gradient (Needs::
+// sample_reference; both over the shared parameters), <grad l_ki, g_ref> and
+// ||grad l_ki||; 0 where sample i has no label for task k.
 struct SampleContext {
     int tasks = 0;
     int main = 0;
@@ -65,6 +83,7 @@ struct SampleContext {
     std::span<const double> dots;  // tasks x samples, task-major
     std::span<const double> norms; // tasks x samples, task-major
     double ref_norm = 0;           // ||g_ref||
+    std::span<const double> labelled;  // tasks x samples: 1 where sample i has task k's label, else 0 (empty: every sample)
 };
 
 // How the coefficients reach the task heads. A head serves one task, so c_k only scales
@@ -91,7 +110,8 @@ public:
     // shared layer into per_layer (layers x tasks, layer-major), the layer's parameters
     // then moving along sum_k per_layer[l][k] g_k, and one coefficient per task into c
     // (size tasks), what the heads (heads() weighted) and the trace see. ctx must also hold
-    // layers >= 1 and layer_grams (layers x tasks x tasks). Other strategies throw
+    // layers >= 1 and layer_grams (layers x tasks x tasks), and with first_order_gains
+    // layer_gains (layers x tasks). Other strategies throw
     // std::logic_error.
     void layer_coefficients(const StepContext& ctx, std::span<double> c, std::span<double> per_layer);
     // With needs().tracked_gradients, after the sweep and before coefficients(): given

@@ -96,7 +96,7 @@ struct Introspection {
     std::vector<double> gains;                       // empty unless the strategy uses gains
     std::vector<double> coefficients;                // what the strategy returns for this batch
     // Sample-weighting strategies only (else empty): per task and batch row, task-major,
-    // the inner product of the row's own loss gradient with the held-out main gradient, the
+    // the inner product of the row's own loss gradient with the reference gradient, the
     // gradient's norm (both over the shared parameters), and the row's weight.
     std::vector<double> sample_dots, sample_norms, sample_weights;
     std::vector<double> grad_norms;                  // ||g_k|| over the shared parameters
