@@ -1,0 +1,106 @@
+#!/usr/bin/python3
+"""Tables of docs/results.md's sections "HydaLearn's claims" and "HydaLearn variants".
+
+Reads the results.csv that `hyda compare --out DIR` writes for each data set (one folder
+per data set under ROOT) and prints Markdown:
+  * per data set, every method's mean test ROC AUC and its paired difference to STL and to
+    EW (mean over seeds, two-sided paired t-test p, two-sided exact sign-test p);
+  * with --goal METHOD: the issue's goal for METHOD on every data set: its difference to
+    the better of STL and EW on that data set (the one with the higher mean), with its
+    paired t-test p, and, where an oracle ran, the share of the oracle's headroom over STL
+    it reaches, mean(METHOD - STL) / mean(oracle - STL).
+Runs are paired by seed: every method of a seed had the same split, initial weights and
+batch order (hyda compare's protocol). Needs numpy and scipy (Debian python3-scipy).
+
+Usage: experiments/claims_tables.py ROOT DATASET[,DATASET...] [--goal METHOD ...]
+"""
+import argparse
+import csv
+import os
+
+import numpy as np
+from scipy import stats
+
+
+def read_runs(folder):
+    """{method: {seed: test_roc_auc}} from folder/results.csv."""
+    runs = {}
+    with open(os.path.join(folder, "results.csv"), newline="") as f:
+        for row in csv.DictReader(f):
+            runs.setdefault(row["method"], {})[int(row["seed"])] = float(row["test_roc_auc"])
+    return runs
+
+
+def paired(runs, method, baseline):
+    """Per-seed differences method - baseline over the seeds both have."""
+    seeds = sorted(set(runs[method]) & set(runs[baseline]))
+    return np.array([runs[method][s] - runs[baseline][s] for s in seeds])
+
+
+def tests(d):
+    """(mean, t-test p, sign-test p) of paired differences d; p = 1 where undefined."""
+    if len(d) == 0 or np.all(d == 0):
+        return (0.0, 1.0, 1.0)
+    t_p = stats.ttest_1samp(d, 0.0).pvalue if np.std(d) > 0 else 0.0
+    nonzero = d[d != 0]
+    sign_p = stats.binomtest(int(np.sum(nonzero > 0)), len(nonzero), 0.5).pvalue
+    return (float(np.mean(d)), float(t_p), float(sign_p))
+
+
+def fmt_p(p):
+    return "<1e-4" if p < 1e-4 else f"{p:.3f}" if p >= 0.001 else f"{p:.0e}"
+
+
+def fmt_diff(d):
+    mean, t_p, sign_p = tests(d)
+    mark = "**" if t_p < 0.05 else ""
+    return f"{mark}{mean:+.4f}{mark} ({fmt_p(t_p)}, {fmt_p(sign_p)})"
+
+
+def method_table(name, runs):
+    seeds = len(runs.get("stl", {}))
+    print(f"\n#### {name} ({seeds} paired seeds)\n")
+    print("| method | ROC AUC | - STL (t p, sign p) | - EW (t p, sign p) |")
+    print("|---|---|---|---|")
+    for method, by_seed in runs.items():
+        values = np.array(list(by_seed.values()))
+        vs_stl = "" if method == "stl" else fmt_diff(paired(runs, method, "stl"))
+        vs_ew = "" if method == "ew" else fmt_diff(paired(runs, method, "ew"))
+        print(f"| {method} | {values.mean():.4f} +- {values.std(ddof=1):.4f} | {vs_stl} | {vs_ew} |")
+
+
+def goal_table(method, datasets):
+    print(f"\n#### The goal for `{method}`\n")
+    print("| data set | better of STL, EW | - better (t p, sign p) | oracle - STL | share of oracle headroom |")
+    print("|---|---|---|---|---|")
+    for name, runs in datasets:
+        if method not in runs:
+            continue
+        better = max(("stl", "ew"), key=lambda m: np.mean(list(runs[m].values())))
+        d = fmt_diff(paired(runs, method, better))
+        headroom, share = "", ""
+        if "oracle" in runs:
+            room = np.mean(paired(runs, "oracle", "stl"))
+            gained = np.mean(paired(runs, method, "stl"))
+            headroom = f"{room:+.4f}"
+            share = f"{gained / room:.2f}" if room > 0 else "(no headroom)"
+        print(f"| {name} | {better} | {d} | {headroom} | {share} |")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("root")
+    parser.add_argument("datasets", help="comma-separated folder names under ROOT")
+    parser.add_argument("--goal", action="append", default=[], help="a method to check the goal for (repeatable)")
+    parser.add_argument("--no-methods", action="store_true", help="only the goal tables")
+    args = parser.parse_args()
+    datasets = [(name, read_runs(os.path.join(args.root, name))) for name in args.datasets.split(",")]
+    if not args.no_methods:
+        for name, runs in datasets:
+            method_table(name, runs)
+    for method in args.goal:
+        goal_table(method, datasets)
+
+
+if __name__ == "__main__":
+    main()
