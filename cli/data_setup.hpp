@@ -19,7 +19,8 @@ struct TrainingRecord;
 using Parts = std::array<std::vector<int>, 3>;
 inline constexpr const char* part_names[] = {"train", "validation", "test"};
 
-// The seeded split of DataOptions, stratified on the main target.
+// The seeded split of DataOptions (--split's fractions or --split-rows' counts), stratified
+// on the main target. Too few rows for --split-rows is a DataError.
 Parts split_rows(const mtl::Table& table, const DataOptions& o, std::uint64_t seed);
 
 template <class T>
@@ -27,7 +28,7 @@ struct Encoded {
     mtl::Dataset<T> train, validation, test;
 };
 // The parts encoded by `pre`, each with the per-row metadata the setup's batching needs
-// (order keys from --order-by, groups from --batch-groups).
+// (order keys from --order-by, groups from --batch-groups or --batch-mix).
 template <class T>
 Encoded<T> encode(const mtl::Preprocessor& pre, const mtl::Table& table, const Parts& parts, const TrainingSetup& setup);
 
@@ -37,8 +38,9 @@ std::vector<double> order_keys(const mtl::Table& table, const std::string& colum
 // The values of column `column` in `rows`, as Dataset::group: integers if every field of
 // the column is a number (each must be an integer in int's range), else every field's
 // text numbered by its rank among the column's distinct texts (so the same text is the
-// same group in every part). A missing field is a DataError naming file, line and column.
-std::vector<int> batch_groups(const mtl::Table& table, const std::string& column, std::span<const int> rows);
+// same group in every part). A missing field is a DataError naming file, line, column and
+// `option` (the option that named the column).
+std::vector<int> batch_groups(const mtl::Table& table, const std::string& column, std::span<const int> rows, const std::string& option);
 
 // The rows of `part` ("all", "train", "validation" or "test") of a table: a named part is
 // the split the model was trained with, re-derived from its record, and needs the same
