@@ -7,7 +7,7 @@
 using namespace cli_test;
 using Catch::Contains;
 
-TEST_CASE("--help lists the commands, their options with defaults, and the exit codes", "[cli]") {
+TEST_CASE("help: --help lists the commands, their options with defaults, and the exit codes", "[cli]") {
     const Result top = run_hyda({"--help"});
     CHECK(top.code == 0);
     for (const char* word : {"train", "predict", "eval", "compare", "inspect", "synth", "Exit codes"}) CHECK_THAT(top.out, Contains(word));

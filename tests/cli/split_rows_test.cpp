@@ -13,7 +13,7 @@ using namespace cli_test;
 using namespace hyda;
 using Catch::Contains;
 
-TEST_CASE("--split-rows: exact part sizes, recorded, and re-derived by --part", "[cli]") {
+TEST_CASE("split rows: --split-rows exact part sizes, recorded, and re-derived by --part", "[cli]") {
     TempDir dir("split_rows");
     write_file(dir / "data.csv", small_csv(100));
     const Result r = run_hyda(std::vector<std::string>{"train"} + small_task_options(dir / "data.csv") +
@@ -38,7 +38,7 @@ TEST_CASE("--split-rows: exact part sizes, recorded, and re-derived by --part", 
     CHECK(parts[2].size() == 35);
 }
 
-TEST_CASE("--split-rows: refused beside --split, with bad counts, and on a file too small", "[cli]") {
+TEST_CASE("split rows: --split-rows refused beside --split, with bad counts, and on a file too small", "[cli]") {
     TempDir dir("split_rows_errors");
     write_file(dir / "data.csv", small_csv(100));
     const auto train = [&](const std::vector<std::string>& extra) {
