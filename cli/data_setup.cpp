@@ -14,12 +14,14 @@
 namespace hyda::cli {
 
 Parts split_rows(const mtl::Table& table, const DataOptions& o, std::uint64_t seed) {
-    return mtl::stratified_split(table, data_spec(o).targets[0], o.split[0], o.split[1], seed);
+    const mtl::TargetSpec main = data_spec(o).targets[0];
+    if (!o.split_counts.empty()) return mtl::stratified_split_rows(table, main, o.split_counts[0], o.split_counts[1], seed);
+    return mtl::stratified_split(table, main, o.split[0], o.split[1], seed);
 }
 
 namespace {
 
-// A field of the --order-by or --batch-groups column that cannot be used.
+// A field of the --order-by, --batch-groups or --batch-mix column that cannot be used.
 mtl::DataError bad_field(const mtl::Table& table, const mtl::Column& c, int row, const std::string& option, const std::string& need) {
     const std::string text = c.is_missing(std::size_t(row)) ? "a missing value" : "\"" + c.text(std::size_t(row)) + "\"";
     return mtl::DataError(table.source, table.lines[std::size_t(row)], c.name, option + " needs " + need + ", got " + text);
@@ -59,17 +61,17 @@ std::vector<std::vector<T>> relatedness_weights(const mtl::Table& table, const D
 template std::vector<std::vector<float>> relatedness_weights(const mtl::Table&, const DataOptions&, std::span<const int>);
 template std::vector<std::vector<double>> relatedness_weights(const mtl::Table&, const DataOptions&, std::span<const int>);
 
-std::vector<int> batch_groups(const mtl::Table& table, const std::string& column, std::span<const int> rows) {
+std::vector<int> batch_groups(const mtl::Table& table, const std::string& column, std::span<const int> rows, const std::string& option) {
     const mtl::Column& c = table.columns[std::size_t(table.column(column))];
     for (const int r : rows)
-        if (c.is_missing(std::size_t(r))) throw bad_field(table, c, r, "--batch-groups", "a group in every row");
+        if (c.is_missing(std::size_t(r))) throw bad_field(table, c, r, option, "a group in every row");
     std::vector<int> groups;
     groups.reserve(rows.size());
     if (c.all_numbers()) {
         for (const int r : rows) {
             const double v = c.numbers[std::size_t(r)];
             if (v != std::trunc(v) || v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max())
-                throw bad_field(table, c, r, "--batch-groups", "integers (or text)");
+                throw bad_field(table, c, r, option, "integers (or text)");
             groups.push_back(int(v));
         }
         return groups;
@@ -90,7 +92,8 @@ Encoded<T> encode(const mtl::Preprocessor& pre, const mtl::Table& table, const P
     mtl::Dataset<T>* sets[] = {&out.train, &out.validation, &out.test};
     for (std::size_t p = 0; p < 3; ++p) {
         if (!setup.order_by.empty()) sets[p]->order_key = order_keys(table, setup.order_by, parts[p]);
-        if (!setup.batch_groups.empty()) sets[p]->group = batch_groups(table, setup.batch_groups, parts[p]);
+        if (!setup.batch_groups.empty()) sets[p]->group = batch_groups(table, setup.batch_groups, parts[p], "--batch-groups");
+        if (!setup.batch_mix.empty()) sets[p]->group = batch_groups(table, setup.batch_mix, parts[p], "--batch-mix");
     }
     // Early stopping follows the main task's metric on the validation part: where the
     // labels leave it undefined (one class only), that is a fact of the data and the split.
@@ -101,7 +104,7 @@ Encoded<T> encode(const mtl::Preprocessor& pre, const mtl::Table& table, const P
         if (const auto why = binary ? mtl::roc_auc_undefined(labels) : mtl::metric_undefined(labels))
             throw mtl::DataError(table.source, 0, pre.targets[0].column,
                                  "the validation part (" + std::to_string(out.validation.rows) + " rows) cannot rank the main task, which early stopping needs: " +
-                                     *why + " (a larger validation fraction in --split, or another --seed, may help)");
+                                     *why + " (a larger validation part in --split or --split-rows, or another --seed, may help)");
     }
     return out;
 }

@@ -19,7 +19,8 @@ struct TrainingRecord;
 using Parts = std::array<std::vector<int>, 3>;
 inline constexpr const char* part_names[] = {"train", "validation", "test"};
 
-// The seeded split of DataOptions, stratified on the main target.
+// The seeded split of DataOptions (--split's fractions or --split-rows' counts), stratified
+// on the main target. Too few rows for --split-rows is a DataError.
 Parts split_rows(const mtl::Table& table, const DataOptions& o, std::uint64_t seed);
 
 template <class T>
@@ -31,7 +32,7 @@ struct Encoded {
     std::vector<std::vector<T>> oracle_weights;
 };
 // The parts encoded by `pre`, each with the per-row metadata the setup's batching needs
-// (order keys from --order-by, groups from --batch-groups), and the oracle's weights.
+// (order keys from --order-by, groups from --batch-groups or --batch-mix), and the oracle's weights.
 template <class T>
 Encoded<T> encode(const mtl::Preprocessor& pre, const mtl::Table& table, const Parts& parts, const DataOptions& data, const TrainingSetup& setup);
 
@@ -47,8 +48,9 @@ std::vector<std::vector<T>> relatedness_weights(const mtl::Table& table, const D
 // The values of column `column` in `rows`, as Dataset::group: integers if every field of
 // the column is a number (each must be an integer in int's range), else every field's
 // text numbered by its rank among the column's distinct texts (so the same text is the
-// same group in every part). A missing field is a DataError naming file, line and column.
-std::vector<int> batch_groups(const mtl::Table& table, const std::string& column, std::span<const int> rows);
+// same group in every part). A missing field is a DataError naming file, line, column and
+// `option` (the option that named the column).
+std::vector<int> batch_groups(const mtl::Table& table, const std::string& column, std::span<const int> rows, const std::string& option);
 
 // The rows of `part` ("all", "train", "validation" or "test") of a table: a named part is
 // the split the model was trained with, re-derived from its record, and needs the same

@@ -114,7 +114,7 @@ namespace hyda::cli {
 
 void to_json(nlohmann::json& j, const DataOptions& o) {
     j = {{"file", o.data}, {"main", o.main}, {"aux", o.aux},           {"drop", o.drop},       {"types", o.types},
-         {"split", o.split}, {"seed", o.seed}, {"threads", o.threads}, {"precision", o.precision}, {"relatedness", o.relatedness}};
+         {"split", o.split}, {"split_rows", o.split_counts}, {"seed", o.seed}, {"threads", o.threads}, {"precision", o.precision}, {"relatedness", o.relatedness}};
 }
 void from_json(const nlohmann::json& j, DataOptions& o) {
     j.at("file").get_to(o.data);
@@ -123,6 +123,7 @@ void from_json(const nlohmann::json& j, DataOptions& o) {
     j.at("drop").get_to(o.drop);
     j.at("types").get_to(o.types);
     j.at("split").get_to(o.split);
+    o.split_counts = j.value("split_rows", std::vector<int>{});  // absent in files from before --split-rows
     j.at("seed").get_to(o.seed);
     j.at("threads").get_to(o.threads);
     j.at("precision").get_to(o.precision);
@@ -133,7 +134,8 @@ void to_json(nlohmann::json& j, const TrainingSetup& o) {
     j = {{"trunk", o.trunk},         {"activation", o.activation},     {"dropout", o.dropout}, {"batch", o.batch},
          {"arch", o.arch},           {"experts", o.experts},           {"task_experts", o.task_experts}, {"levels", o.levels},
          {"lr", o.lr},               {"optimizer", o.optimizer},       {"weight_decay", o.weight_decay},
-         {"epochs", o.epochs},       {"patience", o.patience},         {"order_by", o.order_by}, {"batch_groups", o.batch_groups}};
+         {"epochs", o.epochs},       {"patience", o.patience},         {"order_by", o.order_by}, {"batch_groups", o.batch_groups},
+         {"batch_mix", o.batch_mix}, {"mix_concentration", o.mix_concentration}};
 }
 void from_json(const nlohmann::json& j, TrainingSetup& o) {
     j.at("trunk").get_to(o.trunk);
@@ -148,6 +150,8 @@ void from_json(const nlohmann::json& j, TrainingSetup& o) {
     // For the record only (predict and eval do not batch); absent in older files.
     o.order_by = j.value("order_by", "");
     o.batch_groups = j.value("batch_groups", "");
+    o.batch_mix = j.value("batch_mix", "");
+    o.mix_concentration = j.value("mix_concentration", mtl::default_mix_concentration);
     o.arch = j.value("arch", "hps");  // absent in files from before the gated architectures
     o.experts = j.value("experts", 0);
     o.task_experts = j.value("task_experts", 0);

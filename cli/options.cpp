@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -35,7 +36,11 @@ void add_data_options(CLI::App& app, DataOptions& o) {
                    "(max(0, value)); not a feature (repeatable, or comma list)")
         ->delimiter(',');
     app.add_option("--type", o.types, "override an inferred column type: COLUMN=numeric|categorical (repeatable)")->delimiter(',');
-    app.add_option("--split", o.split, "train,validation fractions (the test gets the rest)")->delimiter(',')->expected(2);
+    CLI::Option* split = app.add_option("--split", o.split, "train,validation fractions (the test gets the rest)")->delimiter(',')->expected(2);
+    app.add_option("--split-rows", o.split_counts, "train,validation row counts instead of --split (the test gets the rest, at least 1 row)")
+        ->delimiter(',')
+        ->expected(2)
+        ->excludes(split);
     app.add_option("--seed", o.seed, "one seed for the split, initial weights, batch order and dropout")->check(at_least(0));
     add_threads_option(app, o.threads);
     app.add_option("--precision", o.precision, "float or double")->check(CLI::IsMember({"float", "double"}));
@@ -71,6 +76,10 @@ void add_training_options(CLI::App& app, TrainingSetup& o) {
         ->check(at_least(0));
     app.add_option("--order-by", o.order_by, "visit the rows in increasing value of this column each epoch (a curriculum, e.g. phase)");
     app.add_option("--batch-groups", o.batch_groups, "draw each batch from one group of this column alone (integers or text)");
+    CLI::Option* mix = app.add_option("--batch-mix", o.batch_mix,
+                                      "draw each batch's share of every group of this column from a Dirichlet(A, ..., A) (integers or text)");
+    app.add_option("--mix-concentration", o.mix_concentration, "A of --batch-mix (> 0): below 1 most batches are mostly one group")
+        ->needs(mix);
 }
 
 std::string method_names() {
@@ -117,6 +126,8 @@ std::unique_ptr<mtl::Strategy> make_strategy(const Method& m, const mtl::ModelSp
 void apply(const DataOptions& o) {
     if (o.split.size() != 2 || !(o.split[0] > 0) || !(o.split[1] >= 0) || !(o.split[0] + o.split[1] <= 1))
         throw UsageError("--split: need TRAIN,VALIDATION with TRAIN > 0, VALIDATION >= 0 and TRAIN + VALIDATION <= 1");
+    if (!o.split_counts.empty() && (o.split_counts.size() != 2 || o.split_counts[0] < 1 || o.split_counts[1] < 0))
+        throw UsageError("--split-rows: need TRAIN,VALIDATION row counts with TRAIN >= 1 and VALIDATION >= 0");
     hyda::set_num_threads(o.threads);
 }
 
@@ -206,8 +217,15 @@ mtl::TrainOptions train_options(const TrainingSetup& o, std::uint64_t seed) {
     t.weight_decay = o.weight_decay;
     t.patience = o.patience;
     t.restore_best = true;
-    if (!o.order_by.empty() && !o.batch_groups.empty()) throw UsageError("--order-by and --batch-groups: give at most one");
-    t.batching = !o.order_by.empty() ? mtl::Batching::ordered : !o.batch_groups.empty() ? mtl::Batching::grouped : mtl::Batching::shuffle;
+    if (int(!o.order_by.empty()) + int(!o.batch_groups.empty()) + int(!o.batch_mix.empty()) > 1)
+        throw UsageError("--order-by, --batch-groups and --batch-mix: give at most one");
+    t.batching = !o.order_by.empty()        ? mtl::Batching::ordered
+                 : !o.batch_groups.empty() ? mtl::Batching::grouped
+                 : !o.batch_mix.empty()    ? mtl::Batching::mixed
+                                           : mtl::Batching::shuffle;
+    if (!(std::isfinite(o.mix_concentration) && o.mix_concentration > 0))
+        throw UsageError("--mix-concentration: must be > 0, got " + std::to_string(o.mix_concentration));
+    t.mix_concentration = o.mix_concentration;
     try {
         t.validate();
     } catch (const std::invalid_argument& e) {

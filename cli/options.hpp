@@ -29,6 +29,7 @@ struct DataOptions {
     // oracle method's row weights; not a feature).
     std::vector<std::string> relatedness;
     std::vector<double> split = {0.6, 0.2};  // train, validation; test = the rest
+    std::vector<int> split_counts;           // --split-rows: exact train, validation rows instead (empty: not given)
     std::uint64_t seed = 1;  // split, initial weights, batch order, dropout
     int threads = 1;
     std::string precision = "float";
@@ -48,10 +49,12 @@ struct TrainingSetup {
     double weight_decay = 0;
     int epochs = 40;
     int patience = 5;
-    // The batch composition (at most one of the two; neither: shuffled batches). Columns of
+    // The batch composition (at most one of the three; none: shuffled batches). Columns of
     // the data file, read whether or not they are also features.
     std::string order_by;      // each epoch visits the rows in increasing value of this column
     std::string batch_groups;  // each batch from one group (a value of this column) alone
+    std::string batch_mix;     // each batch's share of every group ~ Dirichlet(mix_concentration)
+    double mix_concentration = mtl::default_mix_concentration;
 };
 
 // A weighting method: the name the user gave (a label in tables), the library's strategy
@@ -98,7 +101,7 @@ Method parse_method(const std::string& text, int tasks);
 Method make_method_spec(const std::string& name, std::vector<std::string> options, int tasks);
 std::unique_ptr<mtl::Strategy> make_strategy(const Method& m, const mtl::ModelSpec& spec);
 
-// Checks the data options (split fractions, threads) and sets the kernels' thread count.
+// Checks the data options (split fractions or row counts, threads) and sets the kernels' thread count.
 void apply(const DataOptions& o);
 // The targets and dropped columns; the --relatedness columns are dropped (not features).
 mtl::DataSpec data_spec(const DataOptions& o);
@@ -107,7 +110,7 @@ mtl::DataSpec data_spec(const DataOptions& o);
 std::vector<RelatednessColumn> relatedness_columns(const DataOptions& o);
 int task_count(const DataOptions& o);
 mtl::ModelSpec model_spec(const TrainingSetup& o, const mtl::Preprocessor& pre);
-mtl::TrainOptions train_options(const TrainingSetup& o, std::uint64_t seed);  // batching from order_by / batch_groups
+mtl::TrainOptions train_options(const TrainingSetup& o, std::uint64_t seed);  // batching from order_by / batch_groups / batch_mix
 void check(const TrainingSetup& o);  // everything train_options() and model_spec() would reject
 // A method that cannot train the setup's architecture (SLGrad outside hps), or the oracle
 // without --relatedness, is a usage error.

@@ -40,7 +40,7 @@ TrainResult Trainer<T>::fit(const Dataset<T>& train, const Dataset<T>* validatio
         if (s.opt.schedule == Schedule::step) lr = lr0 * std::pow(s.opt.step_gamma, epoch / std::max(1, s.opt.step_every));
         s.optimizer->set_lr(T(lr));
 
-        const std::vector<std::vector<int>> batches = epoch_batches(train, s.opt.batching, s.opt.batch_size, s.opt.seed, epoch);
+        const std::vector<std::vector<int>> batches = epoch_batches(train, s.opt.batching, s.opt.batch_size, s.opt.seed, epoch, s.opt.mix_concentration);
         EpochReport report;
         report.epoch = epoch;
         report.train_loss.assign(std::size_t(s.K), 0.0);

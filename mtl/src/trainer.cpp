@@ -19,6 +19,7 @@ void TrainOptions::validate() const {
     };
     require(epochs >= 0, "epochs must be >= 0, got " + std::to_string(epochs));
     require(batch_size >= 1, "batch_size must be >= 1, got " + std::to_string(batch_size));
+    require(std::isfinite(mix_concentration) && mix_concentration > 0, "mix_concentration must be finite and > 0, got " + std::to_string(mix_concentration));
     require(std::isfinite(lr) && lr >= 0, "lr must be finite and >= 0, got " + std::to_string(lr));
     require(std::isfinite(momentum) && momentum >= 0, "momentum must be finite and >= 0, got " + std::to_string(momentum));
     require(std::isfinite(weight_decay) && weight_decay >= 0, "weight_decay must be finite and >= 0, got " + std::to_string(weight_decay));

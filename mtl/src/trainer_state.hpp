@@ -32,7 +32,7 @@ struct Trainer<T>::State {
     ad::Tape<T> tape, side_tape;  // side_tape: held-out gradients and look-ahead evaluations
     std::int64_t steps = 0;
     int epoch = 0;
-    ad::Rng rng;  // held-out batches (the batches are epoch_batches(data, batching, batch_size, seed, epoch))
+    ad::Rng rng;  // held-out batches (the batches are epoch_batches(data, batching, batch_size, seed, epoch, mix_concentration))
 
     // Per-step buffers, sized once.
     std::vector<T> xb, yb, mb, wb;  // batch features; labels, masks and row weights, task-major

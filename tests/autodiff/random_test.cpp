@@ -1,5 +1,6 @@
 // hyda::ad::Rng and its transforms: the reference SplitMix64 stream, and the
-// distributions uniform(), below(), normal() and shuffle() promise. The seeds are fixed,
+// distributions uniform(), below(), normal(), shuffle(), log_gamma_draw() and dirichlet()
+// promise. The seeds are fixed,
 // so each check is deterministic; its threshold is where a correct transform fails with
 // probability 0.001 (chi-square 99.9% points; 5 standard errors for moments), and the
 // flaws it targets (modulo bias, an off-by-one Fisher-Yates, a wrong normal transform)
@@ -10,6 +11,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <numeric>
 #include <vector>
@@ -127,4 +129,76 @@ TEST_CASE("shuffle() makes every permutation equally likely", "[random]") {
         for (std::size_t p = 0; p < a.size(); ++p) position[std::size_t(a[p]) * 6 + p] += 1;
     }
     CHECK(chi_square(position) < 1.2 * 52.620);
+}
+
+TEST_CASE("log_gamma_draw() has the moments and distribution function of Gamma(a, 1)", "[random]") {
+    Rng rng(5);
+    const int n = 40000;
+    // Gamma(a, 1): mean a, variance a, fourth central moment 3 a^2 + 6 a, so the sample
+    // variance has standard error sqrt((2 a^2 + 6 a) / n). P(X <= x): for a = 1, 1 - e^-x;
+    // for a = 2, 1 - e^-x (1 + x); for a = 1/2 (a chi-square of 1 df, halved), erf(sqrt x).
+    struct Case {
+        double a, x, cdf;  // cdf < 0: no closed form used
+    };
+    for (const Case c : {Case{0.05, 0, -1}, Case{0.3, 0, -1}, Case{0.5, 0.5, std::erf(std::sqrt(0.5))}, Case{1, 1, 1 - std::exp(-1.0)},
+                         Case{2, 1, 1 - 2 * std::exp(-1.0)}, Case{10, 0, -1}}) {
+        INFO("shape " << c.a);
+        double sum = 0, squares = 0, below = 0;
+        for (int i = 0; i < n; ++i) {
+            const double log_x = hyda::ad::log_gamma_draw(rng, c.a);
+            REQUIRE(std::isfinite(log_x));
+            const double x = std::exp(log_x);
+            sum += x, squares += x * x, below += x <= c.x;
+        }
+        const double mean = sum / n, variance = squares / n - mean * mean;
+        CHECK(std::abs(mean - c.a) < 5 * std::sqrt(c.a / n));
+        CHECK(std::abs(variance - c.a) < 5 * std::sqrt((2 * c.a * c.a + 6 * c.a) / n));
+        if (c.cdf >= 0) CHECK(std::abs(below / n - c.cdf) < 5 * std::sqrt(c.cdf * (1 - c.cdf) / n));
+    }
+    // A small shape's draws fall below the smallest double: their logs still come out.
+    double lowest = 0;
+    for (int i = 0; i < 4000; ++i) lowest = std::min(lowest, hyda::ad::log_gamma_draw(rng, 0.01));
+    CHECK(std::isfinite(lowest));
+    CHECK(lowest < std::log(std::numeric_limits<double>::denorm_min()));
+}
+
+TEST_CASE("dirichlet() draws shares on the simplex with the symmetric Dirichlet's moments", "[random]") {
+    Rng rng(6);
+    const int n = 20000;
+    for (const double a : {0.3, 1.0, 4.0}) {
+        INFO("a " << a);
+        // Each share of a symmetric Dirichlet(a) over K: mean 1/K, variance (1/K)(1 - 1/K)/(K a + 1).
+        const std::size_t K = 3;
+        std::array<double, 3> shares{}, sum{}, squares{};
+        for (int i = 0; i < n; ++i) {
+            hyda::ad::dirichlet(shares, a, rng);
+            CHECK(shares[0] + shares[1] + shares[2] == Approx(1).margin(1e-12));
+            for (std::size_t k = 0; k < K; ++k) {
+                REQUIRE(shares[k] >= 0);
+                sum[k] += shares[k], squares[k] += shares[k] * shares[k];
+            }
+        }
+        const double want_var = (1.0 / K) * (1 - 1.0 / K) / (double(K) * a + 1);
+        for (std::size_t k = 0; k < K; ++k) {
+            const double mean = sum[k] / n, variance = squares[k] / n - mean * mean;
+            CHECK(std::abs(mean - 1.0 / K) < 5 * std::sqrt(want_var / n));
+            CHECK(variance == Approx(want_var).epsilon(0.05));
+        }
+    }
+    // Dirichlet(1) is Exp(1) draws normalised, one uniform each, in order.
+    std::array<double, 4> shares{};
+    Rng a(7), b(7);
+    hyda::ad::dirichlet(shares, 1.0, a);
+    std::array<double, 4> e{};
+    for (double& x : e) x = -std::log(1 - b.uniform());
+    const double total = e[0] + e[1] + e[2] + e[3];
+    for (std::size_t k = 0; k < 4; ++k) CHECK(shares[k] == Approx(e[k] / total).margin(1e-15));
+    // A tiny concentration: shares that are still numbers, nearly all on one component.
+    int one_sided = 0;
+    for (int i = 0; i < 1000; ++i) {
+        hyda::ad::dirichlet(shares, 0.001, rng);
+        CHECK(shares[0] + shares[1] + shares[2] + shares[3] == Approx(1).margin(1e-12));
+        one_sided += *std::max_element(shares.begin(), shares.end()) > 0.99;
+    }
+    CHECK(one_sided > 980);
 }

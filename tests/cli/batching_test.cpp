@@ -1,5 +1,6 @@
-// --order-by and --batch-groups: the column's values reach the datasets, an epoch's
-// batches follow them, and a value that cannot serve is bad data naming line and column.
+// --order-by, --batch-groups and --batch-mix: the column's values reach the datasets, an
+// epoch's batches follow them, and a value that cannot serve is bad data naming line and
+// column; --mix-concentration sets how far batches mix.
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
@@ -43,7 +44,91 @@ std::vector<bool> labelled_steps(const std::string& trace_file) {
     return out;
 }
 
+// 200 rows of groups g = 0 and 1 alternately, features x1, x2, a main task y from x1, and
+// an auxiliary `a` from x2 labelled only in group 1.
+std::string grouped_csv() {
+    ad::Rng rng(12);
+    std::ostringstream csv;
+    csv.precision(6);
+    csv << "g,x1,x2,y,a\n";
+    for (int i = 0; i < 200; ++i) {
+        const double x1 = rng.normal(), x2 = rng.normal();
+        csv << i % 2 << ',' << x1 << ',' << x2 << ',' << (x1 + 0.5 * rng.normal() > 0 ? 1 : 0) << ',';
+        if (i % 2 == 1) csv << (x2 > 0 ? 1 : 0);
+        csv << '\n';
+    }
+    return csv.str();
+}
+
 }  // namespace
+
+TEST_CASE("batching: --batch-mix draws each batch's group shares, --mix-concentration how evenly", "[cli]") {
+    TempDir dir("batch_mix");
+    write_file(dir / "data.csv", grouped_csv());
+    // Steps (over 5 epochs of 12 batches of 10) whose batch holds no row of group 1: `a`'s
+    // loss is 0 there.
+    const auto steps_without_group_1 = [&](const std::vector<std::string>& extra, const std::string& name) {
+        const Result r = run_hyda(std::vector<std::string>{"train", "--data", dir / "data.csv", "--main", "y=1", "--aux", "a=1", "--drop", "g", "--trunk", "4",
+                                                           "--batch", "10", "--epochs", "5", "--patience", "0", "--quiet", "--method", "ew", "--trace",
+                                                           dir / (name + ".csv"), "--out", dir / (name + ".json")} +
+                                  extra);
+        INFO(r.err);
+        REQUIRE(r.code == 0);
+        const mtl::Table trace = mtl::read_table(dir / (name + ".csv"));
+        const auto& loss = trace.columns[std::size_t(trace.column("loss_a"))].numbers;
+        REQUIRE(loss.size() == 60);
+        return std::count(loss.begin(), loss.end(), 0.0);
+    };
+    // Shuffled, a batch of 10 misses a group with probability about 1 / 1000. Mixed with
+    // a = 0.3, group 1's share is below 1/20 (no row of it) for about a fifth of the batches
+    // (P(p < 0.05) = 0.23 for Beta(0.3, 0.3)), more once a group runs out late in an epoch.
+    // With a = 1000, every batch is near half and half.
+    CHECK(steps_without_group_1({}, "shuffled") <= 1);
+    const auto mixed = steps_without_group_1({"--batch-mix", "g"}, "mixed");
+    CHECK(mixed >= 6);
+    CHECK(mixed <= 40);
+    CHECK(steps_without_group_1({"--batch-mix", "g", "--mix-concentration", "1000"}, "even") <= 2);
+    // The model file records the column and the concentration.
+    const nlohmann::json model = nlohmann::json::parse(read_file(dir / "even.json"));
+    CHECK(model["training"]["setup"]["batch_mix"] == "g");
+    CHECK(model["training"]["setup"]["mix_concentration"] == 1000);
+    // compare offers it too.
+    const Result compare = run_hyda({"compare", "--data", dir / "data.csv", "--main", "y=1", "--drop", "g", "--trunk", "4", "--epochs", "1", "--methods", "ew",
+                                     "--seeds", "1", "--quiet", "--batch-mix", "g", "--mix-concentration", "2"});
+    INFO(compare.err);
+    CHECK(compare.code == 0);
+}
+
+TEST_CASE("batching: --batch-mix and --mix-concentration usage errors, and a missing group is bad data", "[cli]") {
+    TempDir dir("batch_mix_errors");
+    write_file(dir / "data.csv", grouped_csv());
+    const auto train = [&](const std::vector<std::string>& extra) {
+        return run_hyda(std::vector<std::string>{"train", "--data", dir / "data.csv", "--main", "y=1", "--drop", "g", "--trunk", "4", "--epochs", "1",
+                                                 "--quiet", "--out", dir / "m.json"} +
+                        extra);
+    };
+    for (const auto& other : {std::vector<std::string>{"--batch-groups", "g"}, std::vector<std::string>{"--order-by", "x1"}}) {
+        const Result r = train(std::vector<std::string>{"--batch-mix", "g"} + other);
+        CHECK(r.code == 2);
+        CHECK_THAT(r.err, Contains("--order-by, --batch-groups and --batch-mix: give at most one"));
+    }
+    const Result alone = train({"--mix-concentration", "0.5"});
+    CHECK(alone.code == 2);
+    CHECK_THAT(alone.err, Contains("--mix-concentration requires --batch-mix"));
+    for (const char* bad : {"0", "-1"}) {
+        const Result r = train({"--batch-mix", "g", "--mix-concentration", bad});
+        CHECK(r.code == 2);
+        CHECK_THAT(r.err, Contains("--mix-concentration: must be > 0"));
+    }
+    CHECK(train({"--batch-mix", "g", "--mix-concentration", "lots"}).code == 2);
+    // The same column rules as --batch-groups: a missing field is bad data naming it.
+    std::string csv = grouped_csv();
+    csv.replace(csv.find("\n1,") + 1, 1, "");  // line 3 (the second row) loses its group
+    write_file(dir / "data.csv", csv);
+    const Result missing = train({"--batch-mix", "g"});
+    CHECK(missing.code == 3);
+    CHECK_THAT(missing.err, Contains("data.csv:3") && Contains("column 'g'") && Contains("--batch-mix needs a group in every row"));
+}
 
 TEST_CASE("batching: --order-by visits the rows in increasing key, --batch-groups one group per batch", "[cli]") {
     TempDir dir("order_by");
@@ -86,10 +171,10 @@ TEST_CASE("batching: the --order-by / --batch-groups column's values per part, g
     const mtl::Table table = mtl::read_table(in, "mem.csv");
     const std::vector<int> rows = {3, 0, 2};
     CHECK(cli::order_keys(table, "k", rows) == std::vector<double>{1e3, 0.5, 7});
-    CHECK(cli::batch_groups(table, "g", rows) == std::vector<int>{-4, 3, 3});
+    CHECK(cli::batch_groups(table, "g", rows, "--batch-groups") == std::vector<int>{-4, 3, 3});
     // Text: the rank among the column's sorted texts (a, b, c), the same in every part.
-    CHECK(cli::batch_groups(table, "t", rows) == std::vector<int>{0, 1, 2});
-    CHECK(cli::batch_groups(table, "t", std::vector<int>{1}) == std::vector<int>{0});
+    CHECK(cli::batch_groups(table, "t", rows, "--batch-groups") == std::vector<int>{0, 1, 2});
+    CHECK(cli::batch_groups(table, "t", std::vector<int>{1}, "--batch-groups") == std::vector<int>{0});
 
     const auto data_error = [&](auto call, const std::string& what) {
         try {
@@ -100,7 +185,7 @@ TEST_CASE("batching: the --order-by / --batch-groups column's values per part, g
         }
     };
     data_error([&] { cli::order_keys(table, "t", rows); }, "mem.csv:5: column 't'");  // row 3 is line 5
-    data_error([&] { cli::batch_groups(table, "k", rows); }, "mem.csv:2: column 'k'");  // 1000 is an integer, 0.5 (line 2) not
+    data_error([&] { cli::batch_groups(table, "k", rows, "--batch-mix"); }, "mem.csv:2: column 'k': --batch-mix needs integers");  // 1000 is an integer, 0.5 (line 2) not
     data_error([&] { cli::order_keys(table, "nosuch", rows); }, "nosuch");
 }
 

@@ -7,7 +7,7 @@
 using namespace cli_test;
 using Catch::Contains;
 
-TEST_CASE("--help lists the commands, their options with defaults, and the exit codes", "[cli]") {
+TEST_CASE("help: --help lists the commands, their options with defaults, and the exit codes", "[cli]") {
     const Result top = run_hyda({"--help"});
     CHECK(top.code == 0);
     for (const char* word : {"train", "predict", "eval", "compare", "inspect", "synth", "Exit codes"}) CHECK_THAT(top.out, Contains(word));
@@ -18,7 +18,7 @@ TEST_CASE("--help lists the commands, their options with defaults, and the exit 
         CHECK_THAT(train.out, Contains(word));
     const Result compare = run_hyda({"compare", "--help"});
     CHECK(compare.code == 0);
-    for (const char* word : {"--order-by", "--batch-groups", "--quiet"}) CHECK_THAT(compare.out, Contains(word));
+    for (const char* word : {"--order-by", "--batch-groups", "--batch-mix", "--mix-concentration", "--split-rows", "--quiet"}) CHECK_THAT(compare.out, Contains(word));
 }
 
 TEST_CASE("usage errors exit with 2", "[cli]") {

@@ -1,5 +1,6 @@
-// stratified_split: a partition of the rows; per stratum exactly the documented counts
-// (so each class keeps its share in every part); deciles for a regression main; seeded.
+// stratified_split and stratified_split_rows: a partition of the rows; per stratum exactly
+// the documented counts (so each class keeps its share in every part); deciles for a
+// regression main; seeded.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -142,4 +143,52 @@ TEST_CASE("stratified_split: a class of 1, 2 or 3 rows leaves a part without it"
     const std::map<std::string, std::array<long, 3>> expected = {{"c1", {1, 0, 0}}, {"c2", {1, 1, 0}}, {"c3", {2, 0, 1}}, {"c4", {2, 1, 1}}};
     for (const auto& [value, n] : expected)
         for (std::size_t k = 0; k < 3; ++k) CHECK(count(k, value) == n[k]);
+}
+
+TEST_CASE("stratified_split_rows: exact part sizes, each class in proportion, rounded", "[data]") {
+    // Classes of 60, 30 and 10 rows, 50 / 20 / 30: each part holds 60%, 30%, 10% of a class.
+    const Table t = classes({{"a", 60}, {"b", 30}, {"c", 10}}, 6);
+    const Column& y = t.columns[1];
+    for (std::uint64_t seed = 0; seed < 5; ++seed) {
+        const auto parts = stratified_split_rows(t, parse_target("y=a"), 50, 20, seed);
+        check_partition(parts, 100);
+        const std::vector<std::vector<int>> want = {{30, 15, 5}, {12, 6, 2}, {18, 9, 3}};
+        for (std::size_t p = 0; p < 3; ++p)
+            for (std::size_t c = 0; c < 3; ++c) {
+                const std::string value(1, char('a' + c));
+                CHECK(std::count_if(parts[p].begin(), parts[p].end(), [&](int r) { return y.text(std::size_t(r)) == value; }) == want[p][c]);
+            }
+    }
+    // Uneven quotas, by hand: a (7 rows) at 1/14, 3/14, ..., 13/14, b (3 rows) at 1/6, 3/6,
+    // 5/6. In order: a 1/14, b 1/6, a 3/14, a 5/14, a 7/14 (train: a 4, b 1; a's 7/14 before
+    // b's tie 3/6, its stratum comes first), b 3/6, a 9/14 (validation), a, b, a (test).
+    const Table u = classes({{"a", 7}, {"b", 3}}, 7);
+    const auto parts = stratified_split_rows(u, parse_target("y=a"), 5, 2, 3);
+    const Column& uy = u.columns[1];
+    auto count = [&](std::size_t p, const std::string& v) {
+        return std::count_if(parts[p].begin(), parts[p].end(), [&](int r) { return uy.text(std::size_t(r)) == v; });
+    };
+    CHECK(count(0, "a") == 4);
+    CHECK(count(0, "b") == 1);
+    CHECK(count(1, "a") == 1);
+    CHECK(count(1, "b") == 1);
+    CHECK(parts[2].size() == 3);
+    // Seeded: which rows of a class go where follows the seed, as in stratified_split.
+    const TargetSpec main = parse_target("y=a");
+    CHECK(stratified_split_rows(t, main, 50, 20, 5) == stratified_split_rows(t, main, 50, 20, 5));
+    CHECK(stratified_split_rows(t, main, 50, 20, 5)[0] != stratified_split_rows(t, main, 50, 20, 6)[0]);
+    // The same shuffle as stratified_split: fractions that round to the same counts per
+    // class give the same parts.
+    CHECK(stratified_split_rows(t, main, 50, 20, 5) == stratified_split(t, main, 0.5, 0.2, 5));
+}
+
+TEST_CASE("stratified_split_rows: too few rows is bad data, bad counts an invalid argument", "[data]") {
+    const Table t = classes({{"a", 6}, {"b", 4}}, 1);
+    const TargetSpec main = parse_target("y=a");
+    CHECK(stratified_split_rows(t, main, 6, 3, 1)[2].size() == 1);  // 6 + 3 + 1 = 10 rows: just enough
+    const DataError e = data_error_of([&] { stratified_split_rows(t, main, 6, 4, 1); });
+    CHECK(e.file() == "t.csv");
+    CHECK_THAT(e.what(), Catch::Contains("need at least 11 rows") && Catch::Contains("the file has 10"));
+    CHECK_THROWS_AS(stratified_split_rows(t, main, 0, 2, 1), std::invalid_argument);
+    CHECK_THROWS_AS(stratified_split_rows(t, main, 2, -1, 1), std::invalid_argument);
 }

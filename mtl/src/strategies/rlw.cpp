@@ -2,7 +2,6 @@
 #include "rlw.hpp"
 
 #include <algorithm>
-#include <cmath>
 
 #include "hyda/autodiff/random.hpp"
 #include "softmax.hpp"
@@ -32,14 +31,10 @@ void RandomLossWeighting::do_coefficients(const StepContext& ctx, std::span<doub
             for (double& x : c) x = rng.uniform();
             detail::softmax(c);
             break;
-        case Distribution::dirichlet: {  // Dir(1, ..., 1): independent Exp(1) draws, normalised
-            double sum = 0;
-            for (double& x : c) sum += x = -std::log(1 - rng.uniform());  // 1 - u in (0, 1]
-            // All K draws 0 has probability 0, but would divide 0 by 0: equal weights then.
-            for (double& x : c) x = sum > 0 ? x / sum : 1.0 / double(c.size());
+        case Distribution::dirichlet:
+            ad::dirichlet(c, 1.0, rng);
             detail::softmax(c);
             break;
-        }
         case Distribution::bernoulli: {
             bool any = false;
             while (!any)

@@ -13,7 +13,7 @@ namespace hyda::mtl {
 // of the authors' code, LibMTL's RLW, the paper's authors' library):
 //     normal (default)       x_k ~ N(0, 1),  lambda = softmax(x)
 //     uniform                x_k ~ U(0, 1),  lambda = softmax(x)
-//     dirichlet              x ~ Dir(1, ..., 1) (normalised Exp(1) draws), lambda = softmax(x)
+//     dirichlet              x ~ Dir(1, ..., 1) (normalised Exp(1) draws, ad::dirichlet), lambda = softmax(x)
 //     bernoulli              x_k ~ B(1/2), redrawn until some x_k = 1, lambda = x
 //     constrained_bernoulli  one task drawn uniformly gets 1, the others 0
 // then c = scale * lambda. (The softmax of a Dirichlet draw, which sums to 1 already, is

@@ -11,8 +11,11 @@
 // last bit).
 #include <cmath>
 #include <cstdint>
+#include <algorithm>
 #include <iterator>
+#include <limits>
 #include <numbers>
+#include <span>
 #include <utility>
 
 namespace hyda::ad {
@@ -56,6 +59,44 @@ public:
 private:
     std::uint64_t state_;
 };
+
+// The logarithm of a Gamma(shape, 1) draw, for shape > 0. In logs because a small shape's
+// draws underflow: Gamma(a) = Gamma(a + 1) U^(1/a) is below the smallest double when
+// U < 2^(-1074 a), which is common for a = 0.01. shape == 1 is Exp(1), by inversion from
+// one uniform; any other shape >= 1 by Marsaglia & Tsang, "A simple method for generating
+// gamma variables", ACM TOMS 26(3), 2000 (a normal x, v = (1 + c x)^3, accepted when
+// log u < x^2 / 2 + d - d v + d log v, d = shape - 1/3, c = 1 / sqrt(9 d)); shape < 1 by
+// their boost, Gamma(a + 1) U^(1/a).
+inline double log_gamma_draw(Rng& rng, double shape) {
+    if (shape == 1) return std::log(-std::log(1 - rng.uniform()));  // 1 - u in (0, 1]
+    if (shape < 1) {
+        const double boosted = log_gamma_draw(rng, shape + 1);
+        return boosted + std::log(1 - rng.uniform()) / shape;
+    }
+    const double d = shape - 1.0 / 3, c = 1 / std::sqrt(9 * d);
+    for (;;) {
+        const double x = rng.normal(), cube_root = 1 + c * x;
+        if (cube_root <= 0) continue;
+        const double log_v = 3 * std::log(cube_root);
+        if (std::log(rng.uniform()) < x * x / 2 + d - d * std::exp(log_v) + d * log_v) return std::log(d) + log_v;
+    }
+}
+
+// A draw of the symmetric Dirichlet(a, ..., a) into `shares` (a > 0, at least one share):
+// Gamma(a) draws divided by their sum, computed from their logarithms (scaled by the
+// largest first), so that no share is 0 / 0 however small a is. All draws 0, possible only
+// for a = 1 when every uniform is 0, gives equal shares.
+inline void dirichlet(std::span<double> shares, double a, Rng& rng) {
+    double top = -std::numeric_limits<double>::infinity();
+    for (double& s : shares) top = std::max(top, s = log_gamma_draw(rng, a));
+    if (top == -std::numeric_limits<double>::infinity()) {
+        std::fill(shares.begin(), shares.end(), 1.0 / double(shares.size()));
+        return;
+    }
+    double sum = 0;
+    for (double& s : shares) sum += s = std::exp(s - top);
+    for (double& s : shares) s /= sum;
+}
 
 // Fisher-Yates (Durstenfeld's in-place form): every permutation equally likely.
 template <class RandomIt>

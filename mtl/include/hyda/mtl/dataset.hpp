@@ -23,7 +23,7 @@ struct Dataset {
     std::vector<std::vector<T>> weights;
     // Optional per-row metadata for the batching (empty = none): a key the rows are
     // visited in increasing order of (Batching::ordered), and a group each batch is drawn
-    // from alone (Batching::grouped).
+    // from alone (Batching::grouped) or in drawn shares (Batching::mixed).
     std::vector<double> order_key;
     std::vector<int> group;
 
@@ -64,18 +64,34 @@ std::vector<int> epoch_order(int rows, std::uint64_t seed, int epoch);
 //   grouped  each batch from one group alone: each group's rows in epoch_order's order,
 //            cut into batches, then the batches of all groups in an order shuffled from
 //            (seed, epoch), so batch composition varies between batches.
-enum class Batching { shuffle, ordered, grouped };
+//   mixed    each batch's share of every group drawn from a symmetric Dirichlet(a, ..., a)
+//            over the groups (two groups: Beta(a, a); a < 1 is U-shaped, most batches
+//            mostly one group; a large a gives batches near the groups' equal shares).
+//            Each group's rows in epoch_order's order; then batch after batch, of
+//            batch_size rows (the last of the rows left): shares drawn, turned into row
+//            counts by largest remainder (ties to the lower group), each group's count
+//            taken from the front of its rows left. A group with fewer rows left than its
+//            count gives what it has, and the shortfall is taken from the other groups in
+//            increasing group order. The draws come from an Rng seeded from (seed, epoch).
+enum class Batching { shuffle, ordered, grouped, mixed };
+
+// The Dirichlet concentration a of Batching::mixed unless told otherwise: U-shaped
+// (Beta(0.3, 0.3) for two groups), the subgroup setting of the HydaLearn experiments.
+inline constexpr double default_mix_concentration = 0.3;
 
 // Throws std::invalid_argument naming `what` if `batching` needs metadata `data` lacks
-// (one order_key per row for ordered, one group per row for grouped).
+// (one order_key per row for ordered, one group per row for grouped and mixed).
 template <class T>
 void require_batching_metadata(const Dataset<T>& data, Batching batching, const std::string& what);
 
 // The batches of epoch `epoch`: lists of row indices of at most `batch_size` rows each,
-// fixed by (data's metadata, batching, batch_size, seed, epoch) alone, like epoch_order.
-// Throws std::invalid_argument for batch_size < 1, a negative epoch, or missing metadata.
+// fixed by (data's metadata, batching, batch_size, seed, epoch, and for mixed
+// mix_concentration) alone, like epoch_order. Throws std::invalid_argument for
+// batch_size < 1, a negative epoch, missing metadata, or a mix_concentration that is not
+// finite and > 0.
 template <class T>
-std::vector<std::vector<int>> epoch_batches(const Dataset<T>& data, Batching batching, int batch_size, std::uint64_t seed, int epoch);
+std::vector<std::vector<int>> epoch_batches(const Dataset<T>& data, Batching batching, int batch_size, std::uint64_t seed, int epoch,
+                                            double mix_concentration = default_mix_concentration);
 
 // A synthetic problem for examples and tests: a binary main task whose labels are known
 // for only `main_labelled` of the rows, a related auxiliary task (the same latent function

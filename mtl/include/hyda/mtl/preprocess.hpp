@@ -136,4 +136,16 @@ struct Preprocessor {
 std::array<std::vector<int>, 3> stratified_split(const Table& table, const TargetSpec& main, double train,
                                                  double validation, std::uint64_t seed);
 
+// The same strata, each shuffled as above, split into exactly `train` training and
+// `validation` validation rows (the test part gets the rest): row i of a shuffled stratum
+// of n rows is placed at (i + 1/2) / n, all rows are ordered by place (ties in stratum
+// order), and the first `train` go to train, the next `validation` to validation. Each
+// stratum's count in a part is then its share of the rows times the part's size, rounded
+// (Sainte-Lague's divisor method; e.g. classes of 60, 30 and 10 rows split 50 / 20 / 30 as
+// 30, 15, 5 / 12, 6, 2 / 18, 9, 3). Each part is sorted. Throws std::invalid_argument
+// unless train >= 1 and validation >= 0; DataError if the table has fewer than
+// train + validation + 1 rows (the test part needs one) or the main column is missing.
+std::array<std::vector<int>, 3> stratified_split_rows(const Table& table, const TargetSpec& main, int train, int validation,
+                                                      std::uint64_t seed);
+
 }  // namespace hyda::mtl

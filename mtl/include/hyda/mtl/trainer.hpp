@@ -58,7 +58,8 @@ struct EpochReport {
 struct TrainOptions {
     int epochs = 30;
     int batch_size = 64;
-    Batching batching = Batching::shuffle;  // ordered / grouped need the data's order_key / group
+    Batching batching = Batching::shuffle;  // ordered needs the data's order_key, grouped and mixed its group
+    double mix_concentration = default_mix_concentration;  // Batching::mixed: each batch's group shares ~ Dirichlet(a, ..., a), a > 0
     std::uint64_t seed = 1;  // data order, held-out batches, dropout
     OptimizerKind optimizer = OptimizerKind::adam;
     double lr = 1e-3;
@@ -118,7 +119,7 @@ public:
     ~Trainer();
 
     // Trains for options.epochs (fewer with patience), each epoch over the batches
-    // epoch_batches(train, batching, batch_size, seed, epoch). Throws std::invalid_argument for
+    // epoch_batches(train, batching, batch_size, seed, epoch, mix_concentration). Throws std::invalid_argument for
     // invalid data (Dataset::validate), no training rows, training data without the
     // metadata the batching needs, or validation data on which the
     // main task's main_metric is undefined; std::runtime_error naming the epoch if the
