@@ -27,6 +27,7 @@ struct Node {
     // aliased element for element: the same shape).
     bool backward_in_place = false;
     bool keep_adjoint = false;   // Tape::keep_adjoint: never lend adj to an input
+    std::uint64_t skip_grad = 0; // Tape::skip_param_grad: losses that leave this parameter's gradient zero
     T* value = nullptr;          // forward value, rows x cols
     Parameter<T>* param = nullptr;
 
@@ -83,7 +84,7 @@ public:
 
     // The adjoint slots of input i. An op that writes every element can take them with
     // overwrite_ok (beta 0 where untouched, saving a pass); otherwise untouched slots are
-    // zeroed first and beta is 1.
+    // zeroed first and beta is 1. nullptr: the input takes no gradient from this run.
     Grad grad(int i, bool overwrite_ok);
 
     // Set by the sweep.
@@ -99,7 +100,8 @@ public:
 template <class T>
 typename BackwardRun<T>::Grad BackwardRun<T>::grad(int i, bool overwrite_ok) {
     Node<T>* in = inputs_[i];
-    if (in == nullptr || !in->requires_grad) return {nullptr, T(0)};
+    // A run's losses are all skipped by an input or none (the sweep splits runs there).
+    if (in == nullptr || !in->requires_grad || (seeds_ & in->skip_grad) != 0) return {nullptr, T(0)};
     T* data = in->adj + std::size_t(in_slot_[i]) * in->size();
     const std::uint64_t fresh = seeds_ & ~in->touched;
     in->touched |= seeds_;

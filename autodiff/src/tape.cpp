@@ -177,7 +177,8 @@ void sweep(detail::TapeState<T>& state, std::span<const Var<T>> losses, std::spa
     }
 
     // The reverse sweep. Each node's slots are split into runs whose matching input
-    // slots are consecutive too, so one backward call covers as many losses as it can.
+    // slots are consecutive too, and which an input's skip_grad takes whole or not at
+    // all, so one backward call covers as many losses as it can.
     BackwardRun<T> run;
     for (std::size_t id = nodes.size(); id-- > 0;) {
         Node<T>& n = nodes[id];
@@ -200,7 +201,9 @@ void sweep(detail::TapeState<T>& state, std::span<const Var<T>> losses, std::spa
                 bool consecutive = true;
                 for (int i = 0; i < 3; ++i) {
                     const Node<T>* in = run.inputs_[i];
-                    if (in && in->requires_grad && slot_of(in->reach, k) != run.in_slot_[i] + slots) consecutive = false;
+                    if (in && in->requires_grad &&
+                        (slot_of(in->reach, k) != run.in_slot_[i] + slots || (((in->skip_grad >> k) ^ (in->skip_grad >> k0)) & 1)))
+                        consecutive = false;
                 }
                 if (!consecutive) break;
                 seeds_of_run |= std::uint64_t(1) << k;
@@ -216,7 +219,7 @@ void sweep(detail::TapeState<T>& state, std::span<const Var<T>> losses, std::spa
         }
     }
 
-    // Parameter slots no op wrote to hold a zero gradient.
+    // Parameter slots no op wrote to (skipped ones included) hold a zero gradient.
     for (const auto& [p, id] : state.params) {
         Node<T>& n = nodes[std::size_t(id)];
         zero_slots(n.adj, n.size(), n.reach, n.reach & ~n.touched);
@@ -260,6 +263,13 @@ const T* Tape<T>::adjoint(Var<T> v, int k) const {
 template <class T>
 void Tape<T>::keep_adjoint(Var<T> v) {
     state_->node(v).keep_adjoint = true;
+}
+
+template <class T>
+void Tape<T>::skip_param_grad(Var<T> p, std::uint64_t losses) {
+    Node<T>& n = state_->node(p);
+    if (n.param == nullptr) throw std::invalid_argument("skip_param_grad: " + describe(n.name, p.id, n.rows, n.cols) + " is not a parameter");
+    n.skip_grad = losses;
 }
 
 template <class T> int Var<T>::rows() const { return node_of(*this).rows; }

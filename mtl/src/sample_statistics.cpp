@@ -87,28 +87,25 @@ void Trainer<T>::State::weight_samples(int B) {
 // trunk treats rows independently, so row i's adjoints for task k scale with r_ki through
 // every layer, and layer z = h W + b's gradients become H^T diag(r_k) D_k and
 // sum_i r_ki d_ki, D_k the first sweep's dL_k/dz. One GEMM per layer and task (the sweep
-// would add the input-adjoint GEMMs and the heads). A task whose labelled rows all have
-// seed 1 (HydaLearn's main task) keeps the sweep's gradients as they are.
+// would add the input-adjoint GEMMs and the heads). The sweep formed only the main task's
+// trunk gradients (analyse skipped the others'): it keeps them if all its labelled rows
+// have seed 1 (HydaLearn's main task).
 template <class T>
 void Trainer<T>::State::reweight_trunk(int B) {
     const auto& ps = params();
-    plain_seeds.assign(std::size_t(K), 1);
-    for (std::size_t at = 0; at < seeds.size(); ++at)
-        if (seeds[at] != T(1) && mb[at] != T(0)) plain_seeds[at / std::size_t(B)] = 0;
+    bool main_plain = true;
+    for (std::size_t at = std::size_t(main) * B; at < std::size_t(main + 1) * B; ++at)
+        if (seeds[at] != T(1) && mb[at] != T(0)) main_plain = false;
     for (std::size_t l = 0; 2 * l < trunk_io.size(); ++l) {
         const ad::Var<T> h = trunk_io[2 * l], z = trunk_io[2 * l + 1];
         const std::size_t in = std::size_t(h.cols()), out = std::size_t(z.cols());
         seeded.resize(std::size_t(B) * out);
         for (int k = 0; k < K; ++k) {
             const T* d = tape.adjoint(z, k);
-            if (d == nullptr || plain_seeds[std::size_t(k)]) continue;  // L_k does not reach the trunk, or the sweep's gradient stands
+            if (d == nullptr || (k == main && main_plain)) continue;  // L_k does not reach the trunk, or the sweep's gradient stands
             const T* r = seeds.data() + std::size_t(k) * B;
-            T* bias = ps[2 * l + 1]->task_grad(k);
-            std::fill_n(bias, out, T(0));
-            for (int i = 0; i < B; ++i) {
-                hyda::scale(out, r[i], d + i * out, seeded.data() + i * out);
-                hyda::axpy(out, T(1), seeded.data() + i * out, bias);
-            }
+            for (int i = 0; i < B; ++i) hyda::scale(out, r[i], d + i * out, seeded.data() + i * out);
+            hyda::col_sums(std::size_t(B), out, seeded.data(), out, ps[2 * l + 1]->task_grad(k), T(0));
             hyda::gemm(hyda::Trans::T, hyda::Trans::N, int(in), int(out), B, T(1), h.data(), int(in), seeded.data(), int(out), T(0), ps[2 * l]->task_grad(k), int(out));
         }
     }

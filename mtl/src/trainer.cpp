@@ -191,6 +191,11 @@ void Trainer<T>::State::analyse(const Dataset<T>& data, std::span<const int> row
     model.forward(tape, x, true, outputs, io, needs.feature_gram ? &trunk_out : nullptr);
     if (needs.feature_gram) tape.keep_adjoint(trunk_out);  // read after the sweep
     for (int k = 0; k < K; ++k) losses[std::size_t(k)] = task_loss(tape, outputs[std::size_t(k)], k, B);
+    if (needs.sample_weights && !needs.sample_weighted_heads) {
+        // reweight_trunk forms the other tasks' trunk gradients from the adjoints: the sweep
+        // computes only the main task's, which the sample reference and the gains read.
+        for (std::size_t i = 0; i < model.shared_count(); ++i) tape.skip_param_grad(tape.param(*params()[i]), ~(std::uint64_t(1) << main));
+    }
     tape.backward_multi(losses);
     if (needs.sample_weights) weight_samples(B);
     for (int k = 0; k < K; ++k) loss_values[std::size_t(k)] = double(losses[std::size_t(k)].item());

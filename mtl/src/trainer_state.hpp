@@ -57,7 +57,6 @@ struct Trainer<T>::State {
     // reference P g_main (SampleReference::main_step).
     std::vector<double> sample_dots, sample_norms, row_sq, sample_w, labelled, sample_mask;
     std::vector<T> seeds, proj, seeded;  // seeded: one layer's adjoints times the seeds
-    std::vector<char> plain_seeds;       // per task: every labelled row's seed is 1
     std::vector<std::vector<T>> sample_ref;
     std::vector<const T*> seed_ptrs;
     // Per-layer strategies (GradVac): each shared layer's G and coefficients, layer-major;

@@ -659,3 +659,102 @@ TEMPLATE_TEST_CASE("Tape::keep_adjoint keeps an activation's output adjoint read
     }
     CHECK_THROWS_AS(plain.adjoint(h0, 0), std::logic_error);
 }
+
+// Tape::skip_param_grad: the skipped (loss, parameter) pairs give zero gradients, and every
+// other task gradient and every adjoint is bitwise the full sweep's, though the sweep splits
+// its runs where a skip starts or ends (the GEMM contract keeps each element's sum order).
+template <class T>
+struct SkippedSweep {
+    TaskGrads<T> grads;
+    std::vector<std::vector<T>> adjoints;  // [node * K + k]: z1's and z2's adjoints, per loss
+};
+
+// Sweeps m's K losses with skip[q] as the skip mask of trunk parameter q (linear layout,
+// written out to reach the pre-activations z1, z2).
+template <class T>
+SkippedSweep<T> sweep_with_skips(Model<T>& m, const std::vector<std::uint64_t>& skip) {
+    const int K = int(m.heads.size());
+    Tape<T> tape;
+    const Var<T> z1 = linear(tape.input(m.x, "x"), tape.param(m.W1), tape.param(m.b1));
+    const Var<T> z2 = linear(relu(z1), tape.param(m.W2), tape.param(m.b2));
+    const Var<T> h = hyda::ad::tanh(z2);
+    std::vector<Var<T>> losses;
+    for (auto& head : m.heads) losses.push_back(head->loss(tape, head->output(tape, h)));
+    const auto trunk = m.trunk_params();
+    for (std::size_t q = 0; q < trunk.size(); ++q) tape.skip_param_grad(tape.param(*trunk[q]), skip[q]);
+    tape.backward_multi(std::span<const Var<T>>(losses));
+    SkippedSweep<T> out{copy_task_grads(m.params(), K), {}};
+    for (const Var<T>& z : {z1, z2})
+        for (int k = 0; k < K; ++k) out.adjoints.emplace_back(tape.adjoint(z, k), tape.adjoint(z, k) + z.rows() * z.cols());
+    return out;
+}
+
+TEMPLATE_TEST_CASE("Tape::skip_param_grad zeroes the skipped task gradients and leaves the rest bitwise as they were", "[multi]", float, double) {
+    using T = TestType;
+    hyda::test::KernelSettingsGuard guard;  // restores the thread count
+    const int K = 4;
+    Model<T> m(256, 64, 256, K, 83);  // big enough for the GEMMs to split over 2 threads
+    // Masks that split the trunk's runs in every way: alternate, one end, a middle pair, all.
+    const std::vector<std::uint64_t> skip = {0b1010, 0b0001, 0b0110, 0b1111};
+    hyda::set_num_threads(1);
+    const SkippedSweep<T> full = sweep_with_skips(m, {0, 0, 0, 0});
+    const SkippedSweep<T> skipped = sweep_with_skips(m, skip);
+    hyda::set_num_threads(2);
+    const SkippedSweep<T> two = sweep_with_skips(m, skip);
+    for (std::size_t q = 0; q < full.grads.size(); ++q) {
+        for (int k = 0; k < K; ++k) {
+            INFO("parameter " << m.params()[q]->name() << ", loss " << k);
+            const std::vector<T>& g = skipped.grads[q][std::size_t(k)];
+            REQUIRE(g.size() == full.grads[q][std::size_t(k)].size());  // skipped or not, the slot is there
+            CHECK(g == two.grads[q][std::size_t(k)]);
+            if (q < skip.size() && (skip[q] >> k & 1)) {
+                CHECK(std::all_of(g.begin(), g.end(), [](T v) { return v == T(0); }));
+                CHECK(std::any_of(full.grads[q][std::size_t(k)].begin(), full.grads[q][std::size_t(k)].end(), [](T v) { return v != T(0); }));
+            } else {
+                CHECK(g == full.grads[q][std::size_t(k)]);
+            }
+        }
+    }
+    for (std::size_t a = 0; a < full.adjoints.size(); ++a) {
+        INFO("adjoint " << a);
+        CHECK(skipped.adjoints[a] == full.adjoints[a]);
+        CHECK(two.adjoints[a] == full.adjoints[a]);
+    }
+}
+
+TEMPLATE_TEST_CASE("Tape::skip_param_grad under every matmul layout and under backward", "[multi]", float, double) {
+    using T = TestType;
+    const int K = 3;
+    for (const Layout layout : {Layout::linear, Layout::matmul_nt, Layout::transposed}) {
+        INFO("trunk " << layout_name(layout));
+        Model<T> m(9, 5, 6, K, 89, layout);
+        Tape<T> tape;
+        const std::vector<Var<T>> losses = m.losses(tape);
+        tape.backward(losses[1]);
+        const std::vector<T> w1(m.W1.grad().data(), m.W1.grad().data() + m.W1.size());
+        tape.backward_multi(std::span<const Var<T>>(losses));
+        const TaskGrads<T> full = copy_task_grads(m.params(), K);
+        tape.skip_param_grad(tape.param(m.W1), 0b010);
+        tape.skip_param_grad(tape.param(m.W2), 0b101);
+        tape.backward_multi(std::span<const Var<T>>(losses));
+        const TaskGrads<T> skipped = copy_task_grads(m.params(), K);
+        for (std::size_t q = 0; q < full.size(); ++q) {
+            const std::uint64_t mask = m.params()[q] == &m.W1 ? 0b010 : m.params()[q] == &m.W2 ? 0b101 : 0;
+            for (int k = 0; k < K; ++k) {
+                INFO("parameter " << m.params()[q]->name() << ", loss " << k);
+                const std::vector<T>& g = skipped[q][std::size_t(k)];
+                if (mask >> k & 1) {
+                    REQUIRE(g.size() == full[q][std::size_t(k)].size());
+                    CHECK(std::all_of(g.begin(), g.end(), [](T v) { return v == T(0); }));
+                } else {
+                    CHECK(g == full[q][std::size_t(k)]);
+                }
+            }
+        }
+        // backward's loss is loss 0: W2 (bit 0 set) gets zero, W1 (bit 0 clear) its gradient.
+        tape.backward(losses[1]);
+        CHECK(std::equal(w1.begin(), w1.end(), m.W1.grad().data()));
+        CHECK(std::all_of(m.W2.grad().data(), m.W2.grad().data() + m.W2.size(), [](T v) { return v == T(0); }));
+        CHECK_THROWS_AS(tape.skip_param_grad(losses[0], 1), std::invalid_argument);  // not a parameter
+    }
+}

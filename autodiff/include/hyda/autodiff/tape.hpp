@@ -109,6 +109,14 @@ public:
     // input (one more buffer of v's size per loss reaching it). For a layer output whose
     // per-loss adjoints a caller reads (the trunk output of the upper-bound methods).
     void keep_adjoint(Var<T> v);
+    // For the sweeps of this recording: the losses in `losses` (bit k: loss k of the
+    // sweep; backward's loss is loss 0) send no gradient into the parameter leaf p, so
+    // its task_grad(k) (grad() for backward) is zero and the sweep spends no work on it,
+    // while every node's adjoints and every other gradient are what they would be. For a
+    // caller that forms those gradients itself from the adjoints (HydaLearn's gain=sample
+    // rescales the auxiliary tasks' rows). A later call for p replaces the mask; throws
+    // std::invalid_argument if p is not a parameter leaf.
+    void skip_param_grad(Var<T> p, std::uint64_t losses);
 
     std::size_t size() const;  // number of nodes recorded since reset()
 

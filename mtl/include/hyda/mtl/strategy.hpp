@@ -36,7 +36,8 @@ struct Needs {
     SampleReference sample_reference = SampleReference::held_out_main;
     // With sample_weights: the heads' gradients follow the sample weights too (a second
     // sweep with them as seeds, SLGrad), or keep their task's plain mean (false: only the
-    // trunk's gradients are recomputed, layer by layer from the first sweep's adjoints).
+    // trunk's gradients are recomputed, layer by layer from the first sweep's adjoints, and
+    // that sweep skips every task's but the main one's trunk gradients).
     bool sample_weighted_heads = true;
     bool losses_after_step = false;  // every task's loss on the batch again after the step (FAMO)
     // One G per shared layer, and one coefficient vector per layer (layer_coefficients())
