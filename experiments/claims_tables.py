@@ -5,6 +5,9 @@ Reads the results.csv that `hyda compare --out DIR` writes for each data set (on
 per data set under ROOT) and prints Markdown:
   * per data set, every method's mean test ROC AUC and its paired difference to STL and to
     EW (mean over seeds, two-sided paired t-test p, two-sided exact sign-test p);
+  * with --grid: one line per method, one column per data set: its mean difference to the
+    better of STL and EW (x 1000; a trailing * where it is significantly below, paired
+    t-test p < 0.05) and, where an oracle ran, its share of the oracle's headroom;
   * with --goal METHOD: the issue's goal for METHOD on every data set: its difference to
     the better of STL and EW on that data set (the one with the higher mean), with its
     paired t-test p, and, where an oracle ran, the share of the oracle's headroom over STL
@@ -87,17 +90,45 @@ def goal_table(method, datasets):
         print(f"| {name} | {better} | {d} | {headroom} | {share} |")
 
 
+def grid_table(datasets):
+    print("\n#### Every method against the better of STL and EW\n")
+    print("Mean paired difference to the better of STL and EW on each data set, in thousandths of ROC AUC"
+          " (`*`: significantly below it, paired t-test p < 0.05), and in brackets the share of the oracle's"
+          " headroom over STL reached, (method - STL) / (oracle - STL), where the oracle ran and has headroom.\n")
+    print("| method | " + " | ".join(name for name, _ in datasets) + " |")
+    print("|---|" + "---|" * len(datasets))
+    methods = list(dict.fromkeys(m for _, runs in datasets for m in runs))
+    for method in methods:
+        cells = []
+        for _, runs in datasets:
+            if method not in runs:
+                cells.append("")
+                continue
+            better = max(("stl", "ew"), key=lambda m: np.mean(list(runs[m].values())))
+            mean, t_p, _ = tests(paired(runs, method, better))
+            cell = f"{1000 * mean:+.1f}{'*' if t_p < 0.05 and mean < 0 else ''}"
+            if "oracle" in runs:
+                room = np.mean(paired(runs, "oracle", "stl"))
+                if room > 0:
+                    cell += f" [{np.mean(paired(runs, method, 'stl')) / room:.1f}]"
+            cells.append(cell)
+        print(f"| {method} | " + " | ".join(cells) + " |")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("root")
     parser.add_argument("datasets", help="comma-separated folder names under ROOT")
     parser.add_argument("--goal", action="append", default=[], help="a method to check the goal for (repeatable)")
-    parser.add_argument("--no-methods", action="store_true", help="only the goal tables")
+    parser.add_argument("--grid", action="store_true", help="the table of every method against the better of STL and EW")
+    parser.add_argument("--no-methods", action="store_true", help="without the per-data-set tables")
     args = parser.parse_args()
     datasets = [(name, read_runs(os.path.join(args.root, name))) for name in args.datasets.split(",")]
     if not args.no_methods:
         for name, runs in datasets:
             method_table(name, runs)
+    if args.grid:
+        grid_table(datasets)
     for method in args.goal:
         goal_table(method, datasets)
 

@@ -18,7 +18,9 @@ out=${2:-docs/results/claims}
 first_seed=${3:-1}
 seeds=${4:-20}
 baselines=stl,ew,hydalearn,hydalearn:gain=exact,hydalearn:batch=held_out,gcossim,olaux,slgrad,pcgrad,cagrad
-variants=${VARIANTS:-}
+# The variants of docs/hydalearn.md: each option alone, the held-out combinations, and the
+# preset the selection run picked (VARIANTS overrides the list, e.g. for the selection run).
+variants=${VARIANTS-hydalearn:normalize=main,hydalearn:measure=cosine,hydalearn:precondition=lr,hydalearn:smooth=0.9,hydalearn:prior=0.5,hydalearn:granularity=layer,hydalearn:gain=sample,hydalearn:batch=held_out:gain=sample,hydalearn:batch=held_out:normalize=main,hydalearn:batch=held_out:prior=0.5,hydalearn:batch=held_out:normalize=main:prior=0.5,hydalearn:preset=held_out_prior}
 methods=${5:-$baselines${variants:+,$variants}}
 hyda="$build/cli/hyda"
 [ -x "$hyda" ] || { echo "no $hyda: build the project first" >&2; exit 1; }
@@ -59,7 +61,5 @@ run rotterdam --data examples/data/rotterdam.csv --main death=1 \
     --aux recur --aux rtime:logregression --drop pid,dtime --methods "$methods"
 
 all=$(IFS=,; echo "${synthetic[*]}"),lending_club,rotterdam
-goals=()
-for m in ${variants//,/ } hydalearn; do goals+=(--goal "$m"); done
-/usr/bin/python3 experiments/claims_tables.py "$out" "$all" "${goals[@]}" > "$out/tables.md"
+/usr/bin/python3 experiments/claims_tables.py "$out" "$all" --grid --goal hydalearn --goal hydalearn:preset=held_out_prior > "$out/tables.md"
 echo "tables: $out/tables.md" >&2

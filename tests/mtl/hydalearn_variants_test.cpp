@@ -303,3 +303,33 @@ TEST_CASE("Every HydaLearn variant trains with finite weights", "[hydalearn-vari
             for (std::size_t e = 0; e < p->size(); ++e) REQUIRE(std::isfinite(p->value().data()[e]));
     }
 }
+
+TEST_CASE("preset=held_out_prior is the spelled-out variant, and options beside it override it", "[hydalearn-variants]") {
+    HandStep step;
+    step.gram = {4, 1, 0.5, 1, 2, 0, 0.5, 0, 1};
+    step.gains = {2, 0.5, -0.25};
+    const Vec layer_grams = {4, 1, 0.5, 1, 2, 0, 0.5, 0, 1, 1, -1, 0, -1, 3, 0, 0, 0, 2};
+    const Vec layer_gains = {1.5, 0.75, -0.5, 0.5, -0.25, 0.25};
+    auto per_layer = [&](Strategy& s) {
+        StepContext ctx = step.context();
+        ctx.layers = 2;
+        ctx.layer_grams = layer_grams;
+        ctx.layer_gains = layer_gains;
+        Vec c(3), layers(6);
+        s.layer_coefficients(ctx, c, layers);
+        c.insert(c.end(), layers.begin(), layers.end());
+        return c;
+    };
+    auto preset = make_strategy("hydalearn", 3, 0, {"preset=held_out_prior"});
+    auto spelled = make_strategy("hydalearn", 3, 0, {"batch=held_out", "normalize=main", "prior=0.5", "granularity=layer"});
+    CHECK(preset->needs().held_out_gains);
+    CHECK(preset->needs().layer_grams);
+    const Vec got = per_layer(*preset);
+    check_equal(got, per_layer(*spelled));
+    // By hand, layer 0: gains (1.5, 0.75, -0.5) -> clipped, main 1: (1, 0.5, 0) -> halfway to (1, 1, 1).
+    check_equal(Vec(got.begin() + 3, got.begin() + 6), {1, 0.75, 0.5});
+    auto overridden = make_strategy("hydalearn", 3, 0, {"preset=held_out_prior", "prior=0"});
+    const Vec unshrunk = per_layer(*overridden);
+    check_equal(Vec(unshrunk.begin() + 3, unshrunk.begin() + 6), {1, 0.5, 0});
+    CHECK_THROWS_WITH(make_strategy("hydalearn", 3, 0, {"preset=best"}), Catch::Contains("paper, held_out_prior"));
+}

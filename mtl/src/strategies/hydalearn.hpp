@@ -11,6 +11,8 @@ namespace hyda::mtl {
 // docs/hydalearn.md: precondition=step|lr (the gains' P), measure=gain|cosine, smooth=B
 // (0 <= B < 1: a running average of the measure over steps), prior=L (0 <= L <= 1: shrink
 // toward equal weights), granularity=whole|layer (per-layer gains, with gain=first_order).
+// preset=paper|held_out_prior: held_out_prior changes the defaults above to batch=held_out,
+// normalize=main, prior=0.5, granularity=layer (docs/results.md's best variant).
 class HydaLearn final : public Strategy {
 public:
     HydaLearn(int tasks, int main, detail::Options& options);
