@@ -5,6 +5,11 @@ against "equal" (the same mtl::Trainer step with constant weights: batch copy, s
 Gram matrix, combination, SGD).
 
 Usage: bench/method_cost.py BUILD_DIR [--threads 1] [--repetitions 9] [--configs B256_D64_H256_K8,...]
+                            [--variants REGEX] [--reference VARIANT]
+
+--variants limits the run to the variants whose names match REGEX (multi and equal always
+run); --reference adds a column of each time over that variant's, e.g. HydaLearn's variants
+against first-order HydaLearn: --variants 'hyda1|hyda-[a-z]+' --reference hyda1.
 
 Repetitions are interleaved at random across the benchmarks (Google Benchmark's
 --benchmark_enable_random_interleaving), so a change of machine load spreads over every
@@ -27,9 +32,11 @@ def main():
     ap.add_argument("--repetitions", type=int, default=9)
     ap.add_argument("--min-time", default="0.1")
     ap.add_argument("--configs", default=DEFAULT_CONFIGS)
+    ap.add_argument("--variants", default="[a-z0-9-]+")
+    ap.add_argument("--reference")
     args = ap.parse_args()
     configs = args.configs.split(",")
-    pattern = f"step/hyda/[a-z0-9]+/({'|'.join(configs)})/threads:{args.threads}/"
+    pattern = f"step/hyda/({args.variants}|multi|equal)/({'|'.join(configs)})/threads:{args.threads}/"
     cmd = [os.path.join(args.build_dir, "bench", "hyda_bench_step"), "--benchmark_format=json", f"--benchmark_filter={pattern}",
            f"--benchmark_repetitions={args.repetitions}", f"--benchmark_min_time={args.min_time}",
            "--benchmark_enable_random_interleaving=true", "--benchmark_report_aggregates_only=true"]
@@ -37,21 +44,22 @@ def main():
     report = json.loads(out[out.index("{"):])
     times = {}
     for b in report["benchmarks"]:
-        m = re.match(r"step/hyda/(\w+)/(\w+)/threads:\d+", b["run_name"])
+        m = re.match(r"step/hyda/([\w-]+)/(\w+)/threads:\d+", b["run_name"])
         if m and b.get("aggregate_name") == "median":
             times[(m[1], m[2])] = b["real_time"]
     context = report["context"]
     print(f"hyda_arch {context.get('hyda_arch')}, threads {args.threads}, medians of {args.repetitions} interleaved repetitions; "
           "times in microseconds\n")
     variants = sorted({v for v, _ in times} - {"ew", "multi", "equal"})
-    print("| variant | " + " | ".join(f"{c} us | / multi | / equal" for c in configs) + " |")
-    print("|---|" + "---|---|---|" * len(configs))
+    references = ["multi", "equal"] + ([args.reference] if args.reference else [])
+    print("| variant | " + " | ".join(f"{c} us | " + " | ".join(f"/ {r}" for r in references) for c in configs) + " |")
+    print("|---|" + "---|" * ((1 + len(references)) * len(configs)))
     for variant in ["multi", "equal"] + variants:
         cells = []
         for c in configs:
-            t, multi, equal = times.get((variant, c)), times.get(("multi", c)), times.get(("equal", c))
-            cells.append("-|-|-" if t is None else f"{t:.0f} | {t / multi:.2f} | {t / equal:.2f}".replace(" | ", "|"))
-        print(f"| {variant} | " + " | ".join(x.replace("|", " | ") for x in cells) + " |")
+            t = times.get((variant, c))
+            cells += ["-"] * (1 + len(references)) if t is None else [f"{t:.0f}"] + [f"{t / times[(r, c)]:.2f}" for r in references]
+        print(f"| {variant} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,8 @@
 //   hydaexact  HydaLearn with exact gains (K look-ahead forwards of trunk and main head)
 //   hyda-<v>   HydaLearn's variants (docs/hydalearn.md): lr (precondition=lr), cosine,
 //              smooth, prior, layer (granularity=layer), sample (gain=sample), heldout
-//              (batch=held_out, its held-out batch B rows drawn from the training data)
+//              (batch=held_out, its held-out batch B rows drawn from the training data),
+//              preset (preset=held_out_prior)
 //   <name>     every other strategy of mtl::strategy_names() with its defaults, through
 //              mtl::Trainer as above (equal: the trainer's own cost, Gram included);
 //              static (needs weights) and slgrad (needs held-out data) are left out
@@ -181,7 +182,8 @@ int main(int argc, char** argv) {
                 {"hyda-prior", "hydalearn", {"prior=0.3"}},
                 {"hyda-layer", "hydalearn", {"granularity=layer"}},
                 {"hyda-sample", "hydalearn", {"gain=sample"}},
-                {"hyda-heldout", "hydalearn", {"batch=held_out"}}};
+                {"hyda-heldout", "hydalearn", {"batch=held_out"}},
+                {"hyda-preset", "hydalearn", {"preset=held_out_prior"}}};
             for (const std::string& name : hyda::mtl::strategy_names())
                 if (name != "hydalearn" && name != "static" && name != "slgrad") strategies.push_back({name, name, {}});
             for (const auto& [variant, strategy, options] : strategies) {

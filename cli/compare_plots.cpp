@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <sstream>
 
 #include "hyda/mtl/table.hpp"
@@ -47,9 +48,20 @@ Plot epoch_weights(const RunRecord& run, const std::vector<mtl::TaskSpec>& tasks
 }
 
 // False for fixed weights (stl, ew, static): their weight plots would be flat lines.
-bool weights_vary(const RunRecord& run) {
+// Whether a run's task weights change during training: between epochs, or between the
+// steps of its trace (weights that follow each batch can average the same every epoch, as
+// the oracle's do when every epoch visits the same rows).
+bool weights_vary(const RunRecord& run, const std::vector<mtl::TaskSpec>& tasks) {
     const auto& epochs = run.report.result.epochs;
-    return std::any_of(epochs.begin(), epochs.end(), [&](const mtl::EpochReport& e) { return e.mean_coefficients != epochs.front().mean_coefficients; });
+    if (std::any_of(epochs.begin(), epochs.end(), [&](const mtl::EpochReport& e) { return e.mean_coefficients != epochs.front().mean_coefficients; }))
+        return true;
+    if (run.trace.empty()) return false;
+    std::istringstream in(run.trace);
+    const mtl::Table trace = mtl::read_table(in, "trace");
+    return std::any_of(tasks.begin(), tasks.end(), [&](const mtl::TaskSpec& t) {
+        const std::vector<double>& c = trace.columns[std::size_t(trace.column("coef_" + t.name))].numbers;
+        return std::adjacent_find(c.begin(), c.end(), std::not_equal_to<>()) != c.end();
+    });
 }
 
 Plot validation_curves(const CompareSetup& c, const CompareRuns& runs) {
@@ -104,7 +116,7 @@ std::vector<std::string> write_compare_plots(const std::filesystem::path& dir, c
     const std::size_t S = c.seeds.size();
     for (std::size_t m = 0; m < c.methods.size(); ++m) {
         const RunRecord& first = runs.runs[m * S];
-        if (!weights_vary(first)) continue;
+        if (!weights_vary(first, runs.tasks)) continue;
         const std::string label = c.methods[m].label, part = file_part(label);
         add("weights_per_epoch_" + part + ".svg", epoch_weights(first, runs.tasks, label));
         if (!first.trace.empty()) add("weights_per_step_" + part + ".svg", step_weights(first, runs.tasks, label));

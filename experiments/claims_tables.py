@@ -8,6 +8,8 @@ per data set under ROOT) and prints Markdown:
   * with --grid: one line per method, one column per data set: its mean difference to the
     better of STL and EW (x 1000; a trailing * where it is significantly below, paired
     t-test p < 0.05) and, where an oracle ran, its share of the oracle's headroom;
+  * with --versus METHOD: one line per data set: EW - STL, METHOD - STL and METHOD - EW
+    (mean, t-test p, sign-test p), and the oracle's headroom over STL where it ran;
   * with --goal METHOD: the issue's goal for METHOD on every data set: its difference to
     the better of STL and EW on that data set (the one with the higher mean), with its
     paired t-test p, and, where an oracle ran, the share of the oracle's headroom over STL
@@ -90,7 +92,20 @@ def goal_table(method, datasets):
         print(f"| {name} | {better} | {d} | {headroom} | {share} |")
 
 
-def grid_table(datasets):
+def versus_table(method, datasets):
+    print(f"\n#### `{method}` against STL and EW\n")
+    print(f"Mean paired difference in test ROC AUC (two-sided paired t-test p, exact sign-test p); bold: t-test p < 0.05.\n")
+    print(f"| data set | EW - STL | {method} - STL | {method} - EW | oracle - STL |")
+    print("|---|---|---|---|---|")
+    for name, runs in datasets:
+        if method not in runs:
+            continue
+        oracle = fmt_diff(paired(runs, "oracle", "stl")) if "oracle" in runs else ""
+        print(f"| {name} | {fmt_diff(paired(runs, 'ew', 'stl'))} | {fmt_diff(paired(runs, method, 'stl'))} | "
+              f"{fmt_diff(paired(runs, method, 'ew'))} | {oracle} |")
+
+
+def grid_table(datasets, only=None):
     print("\n#### Every method against the better of STL and EW\n")
     print("Mean paired difference to the better of STL and EW on each data set, in thousandths of ROC AUC"
           " (`*`: significantly below it, paired t-test p < 0.05), and in brackets the share of the oracle's"
@@ -98,6 +113,8 @@ def grid_table(datasets):
     print("| method | " + " | ".join(name for name, _ in datasets) + " |")
     print("|---|" + "---|" * len(datasets))
     methods = list(dict.fromkeys(m for _, runs in datasets for m in runs))
+    if only:
+        methods = [m for m in methods if m in only]
     for method in methods:
         cells = []
         for _, runs in datasets:
@@ -119,16 +136,20 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("root")
     parser.add_argument("datasets", help="comma-separated folder names under ROOT")
+    parser.add_argument("--versus", action="append", default=[], help="a method to pair with STL and EW on every data set (repeatable)")
     parser.add_argument("--goal", action="append", default=[], help="a method to check the goal for (repeatable)")
     parser.add_argument("--grid", action="store_true", help="the table of every method against the better of STL and EW")
+    parser.add_argument("--grid-methods", help="comma-separated: the grid's methods only")
     parser.add_argument("--no-methods", action="store_true", help="without the per-data-set tables")
     args = parser.parse_args()
     datasets = [(name, read_runs(os.path.join(args.root, name))) for name in args.datasets.split(",")]
     if not args.no_methods:
         for name, runs in datasets:
             method_table(name, runs)
+    for method in args.versus:
+        versus_table(method, datasets)
     if args.grid:
-        grid_table(datasets)
+        grid_table(datasets, args.grid_methods.split(",") if args.grid_methods else None)
     for method in args.goal:
         goal_table(method, datasets)
 

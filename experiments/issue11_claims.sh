@@ -61,5 +61,15 @@ run rotterdam --data examples/data/rotterdam.csv --main death=1 \
     --aux recur --aux rtime:logregression --drop pid,dtime --methods "$methods"
 
 all=$(IFS=,; echo "${synthetic[*]}"),lending_club,rotterdam
-/usr/bin/python3 experiments/claims_tables.py "$out" "$all" --grid --goal hydalearn --goal hydalearn:preset=held_out_prior > "$out/tables.md"
+tables() { /usr/bin/python3 experiments/claims_tables.py "$out" "$all" "$@"; }
+{
+    echo "# Tables of the HydaLearn claims study (experiments/issue11_claims.sh; seeds $first_seed..$((first_seed + seeds - 1)))"
+    tables --no-methods --versus hydalearn --versus hydalearn:gain=exact --versus hydalearn:batch=held_out
+    tables --no-methods --grid --grid-methods "$baselines,oracle"
+    tables --no-methods --grid --grid-methods "stl,ew,hydalearn,$variants,oracle"
+    tables --no-methods --goal hydalearn --goal hydalearn:preset=held_out_prior --versus hydalearn:preset=held_out_prior
+    echo
+    echo "## Every data set"
+    tables
+} > "$out/tables.md"
 echo "tables: $out/tables.md" >&2

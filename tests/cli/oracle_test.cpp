@@ -120,3 +120,17 @@ TEST_CASE("oracle: a relatedness column that is not a number is bad data naming 
     CHECK(r.code == 3);
     CHECK_THAT(r.err, Contains("data.csv:2") && Contains("color") && Contains("--relatedness needs a finite number"));
 }
+
+TEST_CASE("oracle: weights that change per batch but average the same every epoch still get their plots", "[cli][oracle]") {
+    TempDir dir("oracle_pure");
+    const std::string data = synth(dir, "subgroup");
+    // Each batch from one group: the oracle's weight for aux is 1 or 0 per batch, and every
+    // epoch has the same batches of each group, so its mean per epoch never changes.
+    const Result r = run_hyda(std::vector<std::string>{"compare"} + oracle_options(data) +
+                              std::vector<std::string>{"--batch-groups", "group", "--methods", "ew,oracle", "--seeds", "1", "--out", dir / "out"});
+    INFO(r.err);
+    REQUIRE(r.code == 0);
+    CHECK(std::filesystem::exists(dir / "out/weights_per_step_oracle.gp"));
+    CHECK(std::filesystem::exists(dir / "out/weights_per_epoch_oracle.gp"));
+    CHECK_FALSE(std::filesystem::exists(dir / "out/weights_per_step_ew.gp"));
+}

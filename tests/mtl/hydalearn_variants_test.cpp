@@ -333,3 +333,17 @@ TEST_CASE("preset=held_out_prior is the spelled-out variant, and options beside 
     check_equal(Vec(unshrunk.begin() + 3, unshrunk.begin() + 6), {1, 0.5, 0});
     CHECK_THROWS_WITH(make_strategy("hydalearn", 3, 0, {"preset=best"}), Catch::Contains("paper, held_out_prior"));
 }
+
+TEST_CASE("measure=normalized weighs each task by its gain per unit gradient length, delta_k / ||g_k||", "[hydalearn-variants]") {
+    HandStep step;
+    step.gram = {4, 1, 0, 1, 9, 0, 0, 0, 0};  // ||g_0|| = 2, ||g_1|| = 3, task 2 a zero gradient
+    step.gains = {2, 1.5, 0.5};
+    auto s = make_strategy("hydalearn", 3, 0, {"measure=normalized", "normalize=main"});
+    CHECK(s->needs().first_order_gains);
+    // x = (2 / 2, 1.5 / 3, 0) = (1, 0.5, 0); the main task's weight 1.
+    check_equal(coefficients_of(*s, step), {1, 0.5, 0});
+    auto held_out = make_strategy("hydalearn", 3, 0, {"measure=normalized", "batch=held_out"});
+    CHECK(held_out->needs().held_out_gains);
+    // sum to 3: x = (1, 0.5, 0) -> (2, 1, 0).
+    check_equal(coefficients_of(*held_out, step), {2, 1, 0});
+}

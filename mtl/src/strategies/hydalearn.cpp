@@ -26,7 +26,9 @@ HydaLearn::HydaLearn(int tasks, int main, detail::Options& options)
     normalize_ = norm == "sum" ? Normalize::sum_to_tasks : norm == "one" ? Normalize::sum_to_one : Normalize::main_is_one;
     auxiliary_ = options.text("aux", "on", {"on", "off"}) == "on";
     lr_precondition_ = options.text("precondition", "step", {"step", "lr"}) == "lr";
-    cosine_ = options.text("measure", "gain", {"gain", "cosine"}) == "cosine";
+    const std::string measure = options.text("measure", "gain", {"gain", "cosine", "normalized"});
+    measure_ = measure == "gain" ? Measure::gain : measure == "cosine" ? Measure::cosine : Measure::normalized;
+    const bool cosine = measure_ == Measure::cosine;
     smooth_ = options.number("smooth", 0);
     prior_ = options.number("prior", preset ? 0.5 : 0);
     per_layer_ = options.text("granularity", preset ? "layer" : "whole", {"whole", "layer"}) == "layer";
@@ -37,17 +39,17 @@ HydaLearn::HydaLearn(int tasks, int main, detail::Options& options)
     refuse(!(smooth_ >= 0 && smooth_ < 1), "smooth must be in [0, 1), got " + std::to_string(smooth_));
     refuse(!(prior_ >= 0 && prior_ <= 1), "prior must be in [0, 1], got " + std::to_string(prior_));
     refuse(per_layer_ && gain_ != Gain::first_order, "granularity=layer needs gain=first_order (per-layer gains come from the sweep's per-layer gradients)");
-    refuse(cosine_ && gain_ == Gain::exact, "measure=cosine reads the Gram matrix, not look-ahead gains: gain=exact has no effect with it");
+    refuse(cosine && gain_ == Gain::exact, "measure=cosine reads the Gram matrix, not look-ahead gains: gain=exact has no effect with it");
     // With gain=sample, P and the batch still choose the sample reference.
-    refuse(cosine_ && gain_ != Gain::sample && lr_precondition_, "measure=cosine does not involve the gain's preconditioner: precondition=lr has no effect with it");
-    refuse(cosine_ && gain_ != Gain::sample && held_out_, "measure=cosine is the training batch's Gram matrix: batch=held_out has no effect with it");
-    const bool variant = lr_precondition_ || cosine_ || smooth_ > 0 || prior_ > 0 || per_layer_ || gain_ == Gain::sample;
+    refuse(cosine && gain_ != Gain::sample && lr_precondition_, "measure=cosine does not involve the gain's preconditioner: precondition=lr has no effect with it");
+    refuse(cosine && gain_ != Gain::sample && held_out_, "measure=cosine is the training batch's Gram matrix: batch=held_out has no effect with it");
+    const bool variant = lr_precondition_ || measure_ != Measure::gain || smooth_ > 0 || prior_ > 0 || per_layer_ || gain_ == Gain::sample;
     refuse(!auxiliary_ && variant, "aux=off keeps only the main task, which the options precondition, measure, smooth, prior, granularity and gain=sample cannot change");
 }
 
 Needs HydaLearn::needs() const {
     Needs n;
-    n.first_order_gains = !cosine_ && gain_ != Gain::exact;
+    n.first_order_gains = measure_ != Measure::cosine && gain_ != Gain::exact;
     n.exact_gains = gain_ == Gain::exact;
     n.held_out_gains = held_out_;
     n.gain_preconditioner = lr_precondition_ ? GainPreconditioner::lr : GainPreconditioner::step;
@@ -59,14 +61,20 @@ Needs HydaLearn::needs() const {
 }
 
 void HydaLearn::measure(std::span<const double> gram, std::span<const double> gains, std::span<double> x) const {
-    if (!cosine_) {
-        std::copy(gains.begin(), gains.end(), x.begin());
-        return;
-    }
     const std::size_t K = std::size_t(tasks_), m = std::size_t(main_);
     for (std::size_t k = 0; k < K; ++k) {
-        const double norms = gram[m * K + m] * gram[k * K + k];
-        x[k] = k == m ? 1.0 : norms > 0 ? gram[m * K + k] / std::sqrt(norms) : 0.0;  // a zero gradient: cosine 0
+        switch (measure_) {
+            case Measure::gain: x[k] = gains[k]; break;
+            case Measure::cosine: {
+                const double norms = gram[m * K + m] * gram[k * K + k];
+                x[k] = k == m ? 1.0 : norms > 0 ? gram[m * K + k] / std::sqrt(norms) : 0.0;  // a zero gradient: cosine 0
+                break;
+            }
+            // The gain per unit length of g_k: the reference gradient's norm, common to every
+            // task, cancels in the normalisation, so on a held-out batch this ranks tasks by
+            // cos(g_main^held, g_k), the main task's own included.
+            case Measure::normalized: x[k] = gram[k * K + k] > 0 ? gains[k] / std::sqrt(gram[k * K + k]) : 0.0; break;
+        }
     }
 }
 
