@@ -11,7 +11,7 @@
 //   hyda-<v>   HydaLearn's variants (docs/hydalearn.md): lr (precondition=lr), cosine,
 //              smooth, prior, layer (granularity=layer), sample (gain=sample), heldout
 //              (batch=held_out, its held-out batch B rows drawn from the training data),
-//              preset (preset=held_out_prior)
+//              preset (preset=held_out_prior), debiased (self_gain=debiased)
 //   <name>     every other strategy of mtl::strategy_names() with its defaults, through
 //              mtl::Trainer as above (equal: the trainer's own cost, Gram included);
 //              static (needs weights) and slgrad (needs held-out data) are left out
@@ -183,7 +183,8 @@ int main(int argc, char** argv) {
                 {"hyda-layer", "hydalearn", {"granularity=layer"}},
                 {"hyda-sample", "hydalearn", {"gain=sample"}},
                 {"hyda-heldout", "hydalearn", {"batch=held_out"}},
-                {"hyda-preset", "hydalearn", {"preset=held_out_prior"}}};
+                {"hyda-preset", "hydalearn", {"preset=held_out_prior"}},
+                {"hyda-debiased", "hydalearn", {"self_gain=debiased"}}};
             for (const std::string& name : hyda::mtl::strategy_names())
                 if (name != "hydalearn" && name != "static" && name != "slgrad") strategies.push_back({name, name, {}});
             for (const auto& [variant, strategy, options] : strategies) {

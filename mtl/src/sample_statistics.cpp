@@ -111,9 +111,52 @@ void Trainer<T>::State::reweight_trunk(int B) {
     }
 }
 
+// The main task's first-order gain on its own batch, delta = <g_m, P g_m> with g_m =
+// sum_i a_i over its n labelled rows, is sum_i ||a_i||_P^2 + sum_{i != j} <a_i, a_j>_P: the
+// first sum is each row's gradient against itself, noise that does not shrink with the
+// batch (so on small data the main task's gain dwarfs the others'). Only the cross terms
+// estimate the signal: delta <- n/(n-1) (delta - sum_i ||a_i||_P^2), the U-statistic. In
+// trunk layer z = h W + b, a_i = (h_i^T d_i, d_i), d_i row i of dL_main/dz, so over the rows
+//     sum_i ||a_i||_P^2 = < (H o H) P_W + 1 P_b^T, D o D >   (one GEMM per layer),
+// each layer's share correcting that layer's gain. n < 2: no cross terms, delta stays.
+template <class T>
+void Trainer<T>::State::debias_self_gain(int B) {
+    const double n = std::accumulate(mb.begin() + std::ptrdiff_t(main) * B, mb.begin() + std::ptrdiff_t(main + 1) * B, 0.0);
+    if (n < 2) return;
+    const double unbiased = n / (n - 1);
+    double self = 0;
+    std::size_t at = 0;  // layer l's weights' offset in precond
+    for (std::size_t l = 0; 2 * l < trunk_io.size(); ++l) {
+        const ad::Var<T> h = trunk_io[2 * l], z = trunk_io[2 * l + 1];
+        const std::size_t in = std::size_t(h.cols()), out = std::size_t(z.cols()), rows = std::size_t(B);
+        T* P_W = precond.data() + at;
+        T* P_b = P_W + in * out;
+        at += in * out + out;
+        const T* d = tape.adjoint(z, main);
+        if (d == nullptr) continue;  // the main loss does not reach this layer: no gain here
+        gain_preconditioner(2 * l, P_W);
+        gain_preconditioner(2 * l + 1, P_b);
+        squared_in.resize(rows * in);
+        hyda::mul(rows * in, h.data(), h.data(), squared_in.data());
+        proj.resize(rows * out);
+        hyda::gemm(hyda::Trans::N, hyda::Trans::N, B, int(out), int(in), T(1), squared_in.data(), int(in), P_W, int(out), T(0), proj.data(), int(out), P_b);
+        seeded.resize(rows * out);
+        hyda::mul(rows * out, d, d, seeded.data());
+        const double layer_self = double(hyda::dot(rows * out, proj.data(), seeded.data()));
+        self += layer_self;
+        if (!layer_gains.empty()) {
+            double& g = layer_gains[l * std::size_t(K) + std::size_t(main)];
+            g = unbiased * (g - layer_self);
+        }
+    }
+    gains[std::size_t(main)] = unbiased * (gains[std::size_t(main)] - self);
+}
+
 template void Trainer<float>::State::weight_samples(int);
 template void Trainer<double>::State::weight_samples(int);
 template void Trainer<float>::State::reweight_trunk(int);
 template void Trainer<double>::State::reweight_trunk(int);
+template void Trainer<float>::State::debias_self_gain(int);
+template void Trainer<double>::State::debias_self_gain(int);
 
 }  // namespace hyda::mtl

@@ -41,6 +41,10 @@ Trainer<T>::State::State(Model<T>& m, Strategy& s, TrainOptions o)
     opt.validate();
     if (needs.sample_weights && model.spec().arch != Architecture::hps)  // its per-sample gradients are the trunk's layers'
         throw std::invalid_argument("trainer: strategy '" + strategy.name() + "' needs arch=hps (it weights samples through the shared trunk's layers)");
+    if (needs.debiased_self_gain && model.spec().arch != Architecture::hps)  // its rows' self terms are the trunk's layers'
+        throw std::invalid_argument("trainer: strategy '" + strategy.name() + "' needs arch=hps (it debiases the main gain through the shared trunk's layers)");
+    if (needs.debiased_self_gain && (!needs.first_order_gains || needs.held_out_gains || needs.exact_gains || needs.sample_weights))
+        throw std::invalid_argument("trainer: strategy '" + strategy.name() + "' asks for a debiased self-gain, which needs plain first-order gains on the training batch");
     if (needs.feature_gram && model.spec().arch != Architecture::hps)  // gated models have no one shared representation
         throw std::invalid_argument("trainer: strategy '" + strategy.name() + "' with ub=on needs arch=hps (its Gram matrix is over the shared trunk's output)");
     std::vector<ad::Parameter<T>*> params = model.parameters();
@@ -187,7 +191,7 @@ void Trainer<T>::State::analyse(const Dataset<T>& data, std::span<const int> row
     measure_mean_weights(B);
     tape.reset();
     const ad::Var<T> x = tape.input(xb.data(), B, data.features, "x");
-    std::vector<ad::Var<T>>* io = needs.sample_weights ? &trunk_io : nullptr;
+    std::vector<ad::Var<T>>* io = needs.sample_weights || needs.debiased_self_gain ? &trunk_io : nullptr;
     model.forward(tape, x, true, outputs, io, needs.feature_gram ? &trunk_out : nullptr);
     if (needs.feature_gram) tape.keep_adjoint(trunk_out);  // read after the sweep
     for (int k = 0; k < K; ++k) losses[std::size_t(k)] = task_loss(tape, outputs[std::size_t(k)], k, B);
@@ -200,6 +204,7 @@ void Trainer<T>::State::analyse(const Dataset<T>& data, std::span<const int> row
     if (needs.sample_weights) weight_samples(B);
     for (int k = 0; k < K; ++k) loss_values[std::size_t(k)] = double(losses[std::size_t(k)].item());
     gram_and_gains(rows, held_out);
+    if (needs.debiased_self_gain) debias_self_gain(B);
 
     StepContext ctx;
     ctx.tasks = K;

@@ -7,7 +7,8 @@
 //   step_statistics.cpp    the Gram matrix (whole and per layer), first-order and exact
 //                          (look-ahead) gains
 //   tracked_gradients.cpp  MoCo's tracked task gradients and their Gram matrix
-//   sample_statistics.cpp  per-sample inner products, norms, the reweighted gradients
+//   sample_statistics.cpp  per-sample inner products, norms, the reweighted gradients,
+//                          the main gain's self terms (debiased_self_gain)
 //   trace.cpp              the per-step trace
 // Trainer<T>::fit, the epoch loop, is in fit.cpp.
 #include <cstdint>
@@ -57,6 +58,7 @@ struct Trainer<T>::State {
     // reference P g_main (SampleReference::main_step).
     std::vector<double> sample_dots, sample_norms, row_sq, sample_w, labelled, sample_mask;
     std::vector<T> seeds, proj, seeded;  // seeded: one layer's adjoints times the seeds
+    std::vector<T> squared_in;           // debiased_self_gain: one layer's inputs squared
     std::vector<std::vector<T>> sample_ref;
     std::vector<const T*> seed_ptrs;
     // Per-layer strategies (GradVac): each shared layer's G and coefficients, layer-major;
@@ -122,6 +124,8 @@ struct Trainer<T>::State {
     void weight_samples(int B);
     // The trunk's task gradients with the seeds, from the first sweep's adjoints.
     void reweight_trunk(int B);
+    // debiased_self_gain: gains[main] (and each layer's) without the rows' self terms.
+    void debias_self_gain(int B);
 
     // --- trace.cpp ---
     void write_trace();

@@ -352,6 +352,8 @@ TEST_CASE("architecture options out of range, and SLGrad outside hps, are refuse
     Model<double> model(small_spec(Architecture::mmoe), 1);
     auto slgrad = make_strategy("slgrad", 3, 1);
     CHECK_THROWS_WITH(Trainer<double>(model, *slgrad, TrainOptions{}), Contains("needs arch=hps"));
+    auto debiased = make_strategy("hydalearn", 3, 1, {"self_gain=debiased"});  // its rows' self terms are the trunk layers'
+    CHECK_THROWS_WITH(Trainer<double>(model, *debiased, TrainOptions{}), Contains("needs arch=hps"));
     for (const char* upper_bound : {"alignedmtl", "imtl"}) {  // ub=on: the Gram matrix over the one shared representation
         auto ub = make_strategy(upper_bound, 3, 1, {"ub=on"});
         CHECK_THROWS_WITH(Trainer<double>(model, *ub, TrainOptions{}), Contains("needs arch=hps"));

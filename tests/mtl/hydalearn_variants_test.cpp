@@ -1,9 +1,11 @@
 // HydaLearn's variants (docs/hydalearn.md, "Variants"): each option's formula on
 // hand-made statistics, the trainer's gains under precondition=lr, the sample-level
-// gains' reweighted task gradients against per-row gradients taken one backward pass at a
-// time, and the defaults spelled out training exactly as the defaults left implicit.
+// gains' reweighted task gradients and the debiased self-gain against per-row gradients
+// taken one backward pass at a time, and the defaults spelled out training exactly as the
+// defaults left implicit.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <string>
@@ -48,11 +50,73 @@ void check_equal(const Vec& got, const Vec& want) {
     }
 }
 
-std::vector<int> first_rows(int n) {
+std::vector<int> first_rows(int n, int from = 0) {
     std::vector<int> rows(std::size_t(n), 0);
-    std::iota(rows.begin(), rows.end(), 0);
+    std::iota(rows.begin(), rows.end(), from);
     return rows;
 }
+
+// The optimizer's diagonal preconditioner of the shared parameters, flattened as
+// Trainer::inspect() flattens the gradients.
+Vec shared_preconditioner(const Trainer<double>& trainer, const Model<double>& model) {
+    Vec P;
+    for (std::size_t i = 0; i < model.shared_count(); ++i) {
+        Vec p(model.parameters()[i]->size());
+        trainer.optimizer().preconditioner(i, p.data());
+        P.insert(P.end(), p.begin(), p.end());
+    }
+    return P;
+}
+
+// The main task's (task 0) own-loss gradients of the batch's labelled rows, one backward each.
+std::vector<Vec> main_row_gradients(const Model<double>& model, const Dataset<double>& data, int rows) {
+    std::vector<Vec> g;
+    for (int i = 0; i < rows; ++i)
+        if (!std::isnan(data.labels[0][std::size_t(i)])) g.push_back(sample_gradient(model, data, i, 0));
+    return g;
+}
+
+// (1 / (n (n - 1))) sum_{i != j} <g_i, P g_j> over the entries [begin, end): the U-statistic
+// of the main loss's gain <g_main, P g_main>, g_main the mean of the n row gradients g_i.
+double cross_gain(const std::vector<Vec>& g, const Vec& P, std::size_t begin, std::size_t end) {
+    const double n = double(g.size());
+    double sum = 0;
+    for (std::size_t i = 0; i < g.size(); ++i)
+        for (std::size_t j = 0; j < g.size(); ++j)
+            if (i != j)
+                for (std::size_t e = begin; e < end; ++e) sum += g[i][e] * P[e] * g[j][e];
+    return sum / (n * (n - 1));
+}
+
+// <a, P b> over the entries [begin, end).
+double gain_between(const Vec& a, const Vec& P, const Vec& b, std::size_t begin, std::size_t end) {
+    double sum = 0;
+    for (std::size_t e = begin; e < end; ++e) sum += a[e] * P[e] * b[e];
+    return sum;
+}
+
+// Records the per-layer gains the trainer hands a per-layer strategy (equal weights).
+class LayerGains final : public Strategy {
+public:
+    explicit LayerGains(bool debiased) : debiased_(debiased) {}
+    std::string name() const override { return "layer_gains"; }
+    Needs needs() const override {
+        Needs n;
+        n.first_order_gains = n.layer_grams = true;
+        n.debiased_self_gain = debiased_;
+        return n;
+    }
+    Vec gains;
+
+private:
+    void do_coefficients(const StepContext&, std::span<double> c) override { std::fill(c.begin(), c.end(), 1.0); }
+    void do_layer_coefficients(const StepContext& ctx, std::span<double> c, std::span<double> per_layer) override {
+        gains.assign(ctx.layer_gains.begin(), ctx.layer_gains.end());
+        std::fill(per_layer.begin(), per_layer.end(), 1.0);
+        do_coefficients(ctx, c);
+    }
+    bool debiased_;
+};
 
 ModelSpec small_spec(int inputs) {
     ModelSpec spec;
@@ -170,6 +234,12 @@ TEST_CASE("HydaLearn's variants refuse out-of-range values and meaningless combi
     CHECK_THROWS_WITH(make_strategy("hydalearn", 3, 0, {"measure=cosine", "batch=held_out"}), Catch::Contains("batch=held_out has no effect"));
     CHECK_THROWS_WITH(make_strategy("hydalearn", 3, 0, {"aux=off", "prior=0.5"}), Catch::Contains("aux=off keeps only the main task"));
     CHECK_THROWS_WITH(make_strategy("hydalearn", 3, 0, {"precondition=adam"}), Catch::Contains("step, lr"));
+    CHECK_THROWS_WITH(make_strategy("hydalearn", 3, 0, {"self_gain=debiased", "gain=exact"}), Catch::Contains("needs gain=first_order"));
+    CHECK_THROWS_WITH(make_strategy("hydalearn", 3, 0, {"self_gain=debiased", "gain=sample"}), Catch::Contains("needs gain=first_order"));
+    CHECK_THROWS_WITH(make_strategy("hydalearn", 3, 0, {"self_gain=debiased", "batch=held_out"}), Catch::Contains("held-out gains"));
+    CHECK_THROWS_WITH(make_strategy("hydalearn", 3, 0, {"self_gain=debiased", "measure=cosine"}), Catch::Contains("self_gain=debiased has no effect"));
+    CHECK_THROWS_WITH(make_strategy("hydalearn", 3, 0, {"self_gain=debiased", "aux=off"}), Catch::Contains("aux=off keeps only the main task"));
+    CHECK_THROWS_WITH(make_strategy("hydalearn", 3, 0, {"self_gain=unbiased"}), Catch::Contains("batch, debiased"));
     CHECK_NOTHROW(make_strategy("hydalearn", 3, 0, {"measure=cosine", "gain=sample", "batch=held_out", "precondition=lr"}));
 }
 
@@ -269,7 +339,7 @@ TEST_CASE("HydaLearn's defaults spelled out train exactly as the implicit defaul
     synth.rows = 300;
     const Dataset<float> data = make_synthetic<float>(synth);
     const std::vector<std::string> spelled = {"gain=first_order", "batch=train", "normalize=sum", "aux=on", "precondition=step",
-                                              "measure=gain",     "smooth=0",    "prior=0",       "granularity=whole"};
+                                              "measure=gain",     "smooth=0",    "prior=0",       "granularity=whole", "self_gain=batch"};
     std::vector<float> weights[2];
     for (int run = 0; run < 2; ++run) {
         ModelSpec spec = small_spec(data.features);
@@ -290,7 +360,10 @@ TEST_CASE("Every HydaLearn variant trains with finite weights", "[hydalearn-vari
     const auto parts = data.split(0.7, 0.3, 2);
     const std::vector<std::string> variants[] = {{"precondition=lr"}, {"precondition=lr", "gain=exact"}, {"measure=cosine"}, {"smooth=0.9"},
                                                  {"prior=0.3"},       {"granularity=layer"},             {"granularity=layer", "precondition=lr"},
-                                                 {"gain=sample"},     {"gain=sample", "batch=held_out"}, {"gain=sample", "measure=cosine"}};
+                                                 {"gain=sample"},     {"gain=sample", "batch=held_out"}, {"gain=sample", "measure=cosine"},
+                                                 {"self_gain=debiased", "measure=normalized"}, {"self_gain=debiased", "granularity=layer"},
+                                                 {"self_gain=debiased", "precondition=lr"}, {"self_gain=debiased", "smooth=0.9"},
+                                                 {"self_gain=debiased", "prior=0.3"}, {"self_gain=debiased", "normalize=main"}};
     for (const auto& options : variants) {
         INFO(options.front() << (options.size() > 1 ? " " + options.back() : ""));
         Model<float> model(small_spec(data.features), 3);
@@ -346,4 +419,94 @@ TEST_CASE("measure=normalized weighs each task by its gain per unit gradient len
     CHECK(held_out->needs().held_out_gains);
     // sum to 3: x = (1, 0.5, 0) -> (2, 1, 0).
     check_equal(coefficients_of(*held_out, step), {2, 1, 0});
+}
+
+TEST_CASE("self_gain=debiased: the main task's gain is the U-statistic of its rows' gradients, the others' unchanged", "[hydalearn-variants]") {
+    SyntheticSpec synth;
+    synth.rows = 200;
+    synth.main_labelled = 0.5;  // unlabelled main rows: no part of n
+    const Dataset<double> data = make_synthetic<double>(synth);
+    const int B = 40;
+    const double lr = 0.05;
+    for (OptimizerKind kind : {OptimizerKind::sgd, OptimizerKind::adam}) {
+        INFO((kind == OptimizerKind::sgd ? "SGD" : "Adam"));
+        Model<double> model(small_spec(data.features), 7);
+        auto s = make_strategy("hydalearn", 3, 0, {"self_gain=debiased"});
+        TrainOptions opt = sgd(lr);
+        opt.optimizer = kind;
+        Trainer<double> trainer(model, *s, opt);
+        if (kind == OptimizerKind::adam)  // P moves away from lr, a different value per parameter
+            for (int t = 1; t <= 3; ++t) trainer.step(data, first_rows(B, B * t), nullptr);
+        const Introspection r = trainer.inspect(data, first_rows(B), nullptr);
+        const Vec P = shared_preconditioner(trainer, model);
+        if (kind == OptimizerKind::sgd) CHECK(P.front() == lr);
+        const std::vector<Vec> rows = main_row_gradients(model, data, B);
+        const double n = double(rows.size());
+        REQUIRE(n >= 2);
+        const Vec& g_main = r.task_gradients[0];
+        REQUIRE(g_main.size() == P.size());
+        // Without the self terms: the cross terms only, and n/(n-1) (delta - sum_i ||g_i / n||_P^2).
+        double self = 0;
+        for (const Vec& g : rows) self += gain_between(g, P, g, 0, P.size()) / (n * n);
+        const double delta = gain_between(g_main, P, g_main, 0, P.size());
+        CHECK(self > 0.01 * delta);  // a small batch: the self terms matter
+        CHECK(r.gains[0] == Approx(cross_gain(rows, P, 0, P.size())).margin(1e-12 * delta));
+        CHECK(r.gains[0] == Approx(n / (n - 1) * (delta - self)).margin(1e-12 * delta));
+        for (int k = 1; k < 3; ++k) CHECK(r.gains[std::size_t(k)] == Approx(gain_between(g_main, P, r.task_gradients[std::size_t(k)], 0, P.size())).epsilon(1e-10));
+    }
+}
+
+TEST_CASE("self_gain=debiased with per-layer gains corrects each layer's main gain by its own rows' self terms", "[hydalearn-variants]") {
+    SyntheticSpec synth;
+    synth.rows = 100;
+    synth.main_labelled = 0.6;
+    const Dataset<double> data = make_synthetic<double>(synth);
+    const int B = 30;
+    const double lr = 0.02;
+    Model<double> model(small_spec(data.features), 11);
+    LayerGains plain(false), debiased(true);
+    Trainer<double> plain_trainer(model, plain, sgd(lr));
+    Trainer<double> trainer(model, debiased, sgd(lr));
+    plain_trainer.inspect(data, first_rows(B), nullptr);
+    const Introspection r = trainer.inspect(data, first_rows(B), nullptr);
+    const Vec P(r.task_gradients[0].size(), lr);
+    const std::vector<Vec> rows = main_row_gradients(model, data, B);
+    REQUIRE(debiased.gains.size() == 2 * 3);
+    std::size_t begin = 0;
+    for (std::size_t l = 0; l < 2; ++l) {
+        INFO("layer " << l);
+        const std::size_t end = begin + model.parameters()[2 * l]->size() + model.parameters()[2 * l + 1]->size();
+        const double scale = gain_between(r.task_gradients[0], P, r.task_gradients[0], begin, end);
+        CHECK(debiased.gains[l * 3] == Approx(cross_gain(rows, P, begin, end)).margin(1e-12 * scale));
+        CHECK(debiased.gains[l * 3] < plain.gains[l * 3]);
+        for (std::size_t k = 1; k < 3; ++k) CHECK(debiased.gains[l * 3 + k] == plain.gains[l * 3 + k]);
+        begin = end;
+    }
+    CHECK(r.gains[0] == Approx(debiased.gains[0] + debiased.gains[3]).epsilon(1e-12));  // the layers' U-statistics add up
+}
+
+TEST_CASE("self_gain=debiased leaves the main gain as it is when every row is the same row, or only one is labelled", "[hydalearn-variants]") {
+    SyntheticSpec synth;
+    synth.rows = 60;
+    synth.main_labelled = 1.0;
+    Dataset<double> data = make_synthetic<double>(synth);
+    const int B = 8;
+    Dataset<double> copies = data;  // rows 0..B-1 copies of row 0: every cross term equals a self term
+    for (int i = 1; i < B; ++i) {
+        std::copy_n(data.x.begin(), data.features, copies.x.begin() + std::ptrdiff_t(i) * data.features);
+        for (auto& labels : copies.labels) labels[std::size_t(i)] = labels[0];
+    }
+    Dataset<double> one_labelled = data;  // n = 1: no cross terms to estimate from
+    for (int i = 1; i < B; ++i) one_labelled.labels[0][std::size_t(i)] = std::nan("");
+    for (const Dataset<double>* d : {&copies, &one_labelled}) {
+        Vec gains[2];
+        for (int debias = 0; debias < 2; ++debias) {
+            Model<double> model(small_spec(data.features), 5);
+            auto s = make_strategy("hydalearn", 3, 0, {debias ? "self_gain=debiased" : "self_gain=batch"});
+            Trainer<double> trainer(model, *s, sgd(0.1));
+            gains[debias] = trainer.inspect(*d, first_rows(B), nullptr).gains;
+        }
+        REQUIRE(gains[0][0] > 0);
+        for (int k = 0; k < 3; ++k) CHECK(gains[1][std::size_t(k)] == Approx(gains[0][std::size_t(k)]).epsilon(1e-12));
+    }
 }

@@ -2,9 +2,9 @@
 // Task Weighting for Multitask Learning with Auxiliary Tasks", Applied Intelligence 53(5),
 // 2023 (arXiv 2008.11643). On every mini-batch, task k's weight follows the gain delta_k
 // its gradient brings to the main task, w_i / w_j = delta_i / delta_j. The options beyond
-// the paper's rule (precondition, measure, smooth, prior, granularity, gain=sample) are our
-// variants, off by default. See docs/hydalearn.md for which details follow the paper and
-// which are our choices, and for each variant's formula.
+// the paper's rule (precondition, measure, smooth, prior, granularity, gain=sample,
+// self_gain) are our variants, off by default. See docs/hydalearn.md for which details
+// follow the paper and which are our choices, and for each variant's formula.
 #include "hydalearn.hpp"
 
 #include <algorithm>
@@ -32,6 +32,7 @@ HydaLearn::HydaLearn(int tasks, int main, detail::Options& options)
     smooth_ = options.number("smooth", 0);
     prior_ = options.number("prior", preset ? 0.5 : 0);
     per_layer_ = options.text("granularity", preset ? "layer" : "whole", {"whole", "layer"}) == "layer";
+    debiased_ = options.text("self_gain", "batch", {"batch", "debiased"}) == "debiased";
 
     auto refuse = [](bool bad, const std::string& why) {
         if (bad) throw std::invalid_argument("hydalearn: " + why);
@@ -43,8 +44,13 @@ HydaLearn::HydaLearn(int tasks, int main, detail::Options& options)
     // With gain=sample, P and the batch still choose the sample reference.
     refuse(cosine && gain_ != Gain::sample && lr_precondition_, "measure=cosine does not involve the gain's preconditioner: precondition=lr has no effect with it");
     refuse(cosine && gain_ != Gain::sample && held_out_, "measure=cosine is the training batch's Gram matrix: batch=held_out has no effect with it");
-    const bool variant = lr_precondition_ || measure_ != Measure::gain || smooth_ > 0 || prior_ > 0 || per_layer_ || gain_ == Gain::sample;
-    refuse(!auxiliary_ && variant, "aux=off keeps only the main task, which the options precondition, measure, smooth, prior, granularity and gain=sample cannot change");
+    // A held-out main gradient carries no self terms of the batch it is compared with; a
+    // look-ahead is no sum of row pairs.
+    refuse(debiased_ && gain_ != Gain::first_order, "self_gain=debiased corrects first-order gains: it needs gain=first_order");
+    refuse(debiased_ && held_out_, "self_gain=debiased removes the training batch's self terms: held-out gains (batch=held_out) have none");
+    refuse(debiased_ && cosine, "measure=cosine reads the Gram matrix, not the gains: self_gain=debiased has no effect with it");
+    const bool variant = lr_precondition_ || measure_ != Measure::gain || smooth_ > 0 || prior_ > 0 || per_layer_ || gain_ == Gain::sample || debiased_;
+    refuse(!auxiliary_ && variant, "aux=off keeps only the main task, which the options precondition, measure, smooth, prior, granularity, self_gain and gain=sample cannot change");
 }
 
 Needs HydaLearn::needs() const {
@@ -54,6 +60,7 @@ Needs HydaLearn::needs() const {
     n.held_out_gains = held_out_;
     n.gain_preconditioner = lr_precondition_ ? GainPreconditioner::lr : GainPreconditioner::step;
     n.layer_grams = per_layer_;
+    n.debiased_self_gain = debiased_;
     n.sample_weights = gain_ == Gain::sample;
     n.sample_reference = SampleReference::main_step;
     n.sample_weighted_heads = false;  // a head serves its own task: all its rows

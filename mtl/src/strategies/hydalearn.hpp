@@ -10,7 +10,9 @@ namespace hyda::mtl {
 // batch=train|held_out, normalize=sum|one|main, aux=on|off, and the variants of
 // docs/hydalearn.md: precondition=step|lr (the gains' P), measure=gain|cosine|normalized, smooth=B
 // (0 <= B < 1: a running average of the measure over steps), prior=L (0 <= L <= 1: shrink
-// toward equal weights), granularity=whole|layer (per-layer gains, with gain=first_order).
+// toward equal weights), granularity=whole|layer (per-layer gains, with gain=first_order),
+// self_gain=batch|debiased (debiased: the main task's own gain without its rows' self
+// terms, n/(n-1) (delta_main - sum_i ||a_i||_P^2); with first-order gains on the training batch).
 // preset=paper|held_out_prior: held_out_prior changes the defaults above to batch=held_out,
 // normalize=main, prior=0.5, granularity=layer (docs/results.md's best variant).
 class HydaLearn final : public Strategy {
@@ -35,7 +37,7 @@ private:
     enum class Normalize { sum_to_tasks, sum_to_one, main_is_one };
     int tasks_, main_;
     Gain gain_ = Gain::first_order;
-    bool held_out_ = false, auxiliary_ = true, lr_precondition_ = false, per_layer_ = false;
+    bool held_out_ = false, auxiliary_ = true, lr_precondition_ = false, per_layer_ = false, debiased_ = false;
     Measure measure_ = Measure::gain;
     double smooth_ = 0, prior_ = 0;
     Normalize normalize_ = Normalize::sum_to_tasks;

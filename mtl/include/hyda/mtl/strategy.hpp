@@ -29,6 +29,11 @@ enum class SampleReference { held_out_main, main_step };
 struct Needs {
     bool first_order_gains = false;  // <g_main, P g_k>, P: gain_preconditioner
     bool exact_gains = false;        // L_main(theta) - L_main(theta - P g_k), by look-ahead
+    // With first_order_gains on the training batch (arch=hps): the main task's own gain
+    // <g_main, P g_main> (and each layer's, with layer_grams) becomes the U-statistic
+    // n/(n-1) (delta - sum_i ||a_i||_P^2), a_i row i's part of g_main over its n labelled
+    // rows: the cross terms only, without each row's gradient against itself.
+    bool debiased_self_gain = false;
     bool held_out_gains = false;     // gains measured on a held-out batch, not the training batch
     GainPreconditioner gain_preconditioner = GainPreconditioner::step;
     bool last_layer_gram = false;    // G over the last shared layer only (GradNorm; Model::last_shared_weights)
