@@ -20,7 +20,7 @@ seeds=${4:-20}
 baselines=stl,ew,hydalearn,hydalearn:gain=exact,hydalearn:batch=held_out,gcossim,olaux,slgrad,pcgrad,cagrad
 # The variants of docs/hydalearn.md: each option alone, the held-out combinations, and the
 # preset the selection run picked (VARIANTS overrides the list, e.g. for the selection run).
-variants=${VARIANTS-hydalearn:normalize=main,hydalearn:measure=cosine,hydalearn:precondition=lr,hydalearn:smooth=0.9,hydalearn:prior=0.5,hydalearn:granularity=layer,hydalearn:gain=sample,hydalearn:batch=held_out:gain=sample,hydalearn:batch=held_out:normalize=main,hydalearn:batch=held_out:prior=0.5,hydalearn:batch=held_out:normalize=main:prior=0.5,hydalearn:preset=held_out_prior}
+variants=${VARIANTS-hydalearn:normalize=main,hydalearn:measure=cosine,hydalearn:precondition=lr,hydalearn:smooth=0.9,hydalearn:prior=0.5,hydalearn:granularity=layer,hydalearn:gain=sample,hydalearn:self_gain=debiased,hydalearn:self_gain=debiased:prior=0.5,hydalearn:batch=held_out:gain=sample,hydalearn:batch=held_out:normalize=main,hydalearn:batch=held_out:prior=0.5,hydalearn:batch=held_out:normalize=main:prior=0.5,hydalearn:preset=held_out_prior}
 methods=${5:-$baselines${variants:+,$variants}}
 hyda="$build/cli/hyda"
 [ -x "$hyda" ] || { echo "no $hyda: build the project first" >&2; exit 1; }

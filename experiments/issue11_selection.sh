@@ -16,6 +16,8 @@ $ho:gain=sample,$ho:gain=sample:prior=0.5,$ho:gain=sample:prior=0.5:smooth=0.9,$
 $ho:gain=exact,$ho:granularity=layer,$ho:precondition=lr,$ho:granularity=layer:normalize=main:prior=0.5,\
 $ho:measure=normalized,$ho:measure=normalized:normalize=main,$ho:measure=normalized:normalize=main:prior=0.5,\
 $ho:measure=normalized:precondition=lr:normalize=main,$ho:measure=normalized:normalize=main:smooth=0.5,\
-$ho:measure=normalized:granularity=layer:normalize=main,$ho:measure=normalized:granularity=layer:normalize=main:prior=0.5")
+$ho:measure=normalized:granularity=layer:normalize=main,$ho:measure=normalized:granularity=layer:normalize=main:prior=0.5,\
+$h:self_gain=debiased,$h:self_gain=debiased:normalize=main,$h:self_gain=debiased:prior=0.5,$h:self_gain=debiased:normalize=main:prior=0.5,\
+$h:self_gain=debiased:granularity=layer:normalize=main:prior=0.5,$h:self_gain=debiased:measure=normalized:normalize=main")
 export VARIANTS
 experiments/issue11_claims.sh "${1:-build}" "${2:-docs/results/claims-selection}" 101 10
