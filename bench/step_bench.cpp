@@ -14,7 +14,8 @@
 //              preset (preset=held_out_prior), debiased (self_gain=debiased)
 //   <name>     every other strategy of mtl::strategy_names() with its defaults, through
 //              mtl::Trainer as above (equal: the trainer's own cost, Gram included);
-//              static (needs weights) and slgrad (needs held-out data) are left out
+//              static (needs weights) and slgrad (its held-out batch would be drawn from the
+//              training data, as hyda-heldout's is, not its setting) are left out
 //   mmoe4      equal weights on an MMoE model (Ma et al. 2018): 4 experts D -> H/2 -> H/2
 //   hpsflops   equal weights on the shared trunk D -> H' -> H' with H' chosen so that a row
 //              costs the same multiply-adds as mmoe4's (experts, gates, mixing, heads): what

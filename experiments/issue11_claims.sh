@@ -6,8 +6,9 @@
 #
 # Usage: experiments/issue11_claims.sh [BUILD_DIR] [OUT_DIR] [FIRST_SEED] [SEEDS] [METHODS]
 #   defaults: build docs/results/claims 1 20 and the methods below.
-# The variant selection ran on other seeds than the final tables (FIRST_SEED 101, SEEDS 10,
-# OUT_DIR /tmp/claims-dev), so that the best variant is not chosen on the seeds it is judged on.
+# The variant selection (experiments/issue11_selection.sh: FIRST_SEED 101, SEEDS 10, OUT_DIR
+# docs/results/claims-selection) ran on other seeds than the final tables, so that the
+# best variant is not chosen on the seeds it is judged on.
 # Each data set's folder gets results.csv, results.md and the SVG plots; OUT_DIR/tables.md
 # gets the tables of experiments/claims_tables.py. The synthetic CSV files go to
 # OUT_DIR/synthetic/ (not committed: the same seed writes the same bytes).

@@ -3,6 +3,7 @@
 // weights; the second sweep with them as seeds.
 #include <cmath>
 #include <numeric>
+#include <optional>
 #include <stdexcept>
 
 #include "hyda/kernels/elementwise.hpp"
@@ -88,14 +89,22 @@ void Trainer<T>::State::weight_samples(int B) {
 // every layer, and layer z = h W + b's gradients become H^T diag(r_k) D_k and
 // sum_i r_ki d_ki, D_k the first sweep's dL_k/dz. One GEMM per layer and task (the sweep
 // would add the input-adjoint GEMMs and the heads). The sweep formed only the main task's
-// trunk gradients (analyse skipped the others'): it keeps them if all its labelled rows
-// have seed 1 (HydaLearn's main task).
+// trunk gradients (analyse skipped the others'): it keeps them if the strategy keeps the
+// main task's plain mean, the same weight on every labelled row, summing to 1 (HydaLearn's
+// main task); rescaling them by seeds (1/n) n would only add rounding.
 template <class T>
 void Trainer<T>::State::reweight_trunk(int B) {
     const auto& ps = params();
-    bool main_plain = true;
-    for (std::size_t at = std::size_t(main) * B; at < std::size_t(main + 1) * B; ++at)
-        if (seeds[at] != T(1) && mb[at] != T(0)) main_plain = false;
+    bool uniform = true;
+    double sum = 0;
+    std::optional<double> first;
+    for (std::size_t at = std::size_t(main) * B; at < std::size_t(main + 1) * B; ++at) {
+        if (mb[at] == T(0)) continue;
+        if (!first) first = sample_w[at];
+        uniform = uniform && sample_w[at] == *first;
+        sum += sample_w[at];
+    }
+    const bool main_plain = !first || (uniform && std::abs(sum - 1) <= 1e-12);
     for (std::size_t l = 0; 2 * l < trunk_io.size(); ++l) {
         const ad::Var<T> h = trunk_io[2 * l], z = trunk_io[2 * l + 1];
         const std::size_t in = std::size_t(h.cols()), out = std::size_t(z.cols());

@@ -405,6 +405,10 @@ TEST_CASE("preset=held_out_prior is the spelled-out variant, and options beside 
     const Vec unshrunk = per_layer(*overridden);
     check_equal(Vec(unshrunk.begin() + 3, unshrunk.begin() + 6), {1, 0.5, 0});
     CHECK_THROWS_WITH(make_strategy("hydalearn", 3, 0, {"preset=best"}), Catch::Contains("paper, held_out_prior"));
+    // A combination the preset's own defaults refuse names the preset, and is accepted once
+    // the default in the way is overridden too.
+    CHECK_THROWS_WITH(make_strategy("hydalearn", 3, 0, {"preset=held_out_prior", "gain=exact"}), Catch::Contains("preset=held_out_prior sets"));
+    CHECK_NOTHROW(make_strategy("hydalearn", 3, 0, {"preset=held_out_prior", "gain=exact", "granularity=whole"}));
 }
 
 TEST_CASE("measure=normalized weighs each task by its gain per unit gradient length, delta_k / ||g_k||", "[hydalearn-variants]") {

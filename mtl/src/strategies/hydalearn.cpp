@@ -34,8 +34,10 @@ HydaLearn::HydaLearn(int tasks, int main, detail::Options& options)
     per_layer_ = options.text("granularity", preset ? "layer" : "whole", {"whole", "layer"}) == "layer";
     debiased_ = options.text("self_gain", "batch", {"batch", "debiased"}) == "debiased";
 
-    auto refuse = [](bool bad, const std::string& why) {
-        if (bad) throw std::invalid_argument("hydalearn: " + why);
+    auto refuse = [preset](bool bad, const std::string& why) {
+        if (bad)
+            throw std::invalid_argument("hydalearn: " + why +
+                                        (preset ? " (preset=held_out_prior sets batch=held_out, normalize=main, prior=0.5 and granularity=layer; give the option to change beside it)" : ""));
     };
     refuse(!(smooth_ >= 0 && smooth_ < 1), "smooth must be in [0, 1), got " + std::to_string(smooth_));
     refuse(!(prior_ >= 0 && prior_ <= 1), "prior must be in [0, 1], got " + std::to_string(prior_));
@@ -77,9 +79,10 @@ void HydaLearn::measure(std::span<const double> gram, std::span<const double> ga
                 x[k] = k == m ? 1.0 : norms > 0 ? gram[m * K + k] / std::sqrt(norms) : 0.0;  // a zero gradient: cosine 0
                 break;
             }
-            // The gain per unit length of g_k: the reference gradient's norm, common to every
-            // task, cancels in the normalisation, so on a held-out batch this ranks tasks by
-            // cos(g_main^held, g_k), the main task's own included.
+            // The gain per unit length of g_k, <P g_ref, g_k> / ||g_k||: the reference
+            // gradient's scale, common to every task, cancels in the normalisation, so with
+            // precondition=lr on a held-out batch this ranks tasks by cos(g_main^held, g_k),
+            // the main task's own included.
             case Measure::normalized: x[k] = gram[k * K + k] > 0 ? gains[k] / std::sqrt(gram[k * K + k]) : 0.0; break;
         }
     }
