@@ -21,14 +21,15 @@ struct SynthCommand {
     bool quiet = false;
 };
 
-// The compare command that fits the file: the ground-truth columns and phase are not
-// inputs; the drift settings visit the rows in phase order, subgroup batches by group.
+// The compare command that fits the file: phase is not an input and the ground-truth
+// columns are the oracle's (--relatedness); the drift settings visit the rows in phase
+// order, subgroup mixes the groups in every batch by Beta(0.3, 0.3) shares.
 std::string suggested_compare(const std::string& file, mtl::SynthSetting setting) {
     std::string command = "hyda compare --data " + (file == "-" ? std::string("FILE.csv") : file) +
-                          " --main main=1 --aux aux=1 --aux noise=1 --drop phase,relatedness_aux,relatedness_noise";
+                          " --main main=1 --aux aux=1 --aux noise=1 --drop phase --relatedness aux=relatedness_aux --relatedness noise=relatedness_noise";
     if (setting == mtl::SynthSetting::drift || setting == mtl::SynthSetting::drift_late) command += " --order-by phase";
-    if (setting == mtl::SynthSetting::subgroup) command += " --batch-groups group";
-    return command + " --methods stl,ew,hydalearn --seeds 10";
+    if (setting == mtl::SynthSetting::subgroup) command += " --batch-mix group";
+    return command + " --methods stl,ew,hydalearn,oracle --seeds 10";
 }
 
 void run_synth(SynthCommand c, Io& io) {

@@ -37,7 +37,7 @@ void run_suggested(const TempDir& dir, const std::string& setting, const std::st
     REQUIRE(synth.code == 0);
     std::vector<std::string> command = suggested_command(synth.err);
     CHECK(std::find(command.begin(), command.end(), batching) != command.end());
-    // "... --methods stl,ew,hydalearn --seeds 10" ends it.
+    // "... --methods stl,ew,hydalearn,oracle --seeds 10" ends it.
     REQUIRE(command.size() > 4);
     CHECK(command[command.size() - 4] == "--methods");
     command.resize(command.size() - 4);
@@ -63,7 +63,7 @@ TEST_CASE("synth: writes the documented columns, the same file for the same seed
     INFO(a.err);
     REQUIRE(a.code == 0);
     CHECK(a.out.empty());
-    CHECK_THAT(a.err, Contains("--order-by phase") && Contains("--drop phase,relatedness_aux,relatedness_noise"));
+    CHECK_THAT(a.err, Contains("--order-by phase") && Contains("--drop phase --relatedness aux=relatedness_aux --relatedness noise=relatedness_noise"));
     CHECK_FALSE(std::filesystem::exists(dir / "a.csv.tmp"));
     const hyda::mtl::Table table = hyda::mtl::read_table(dir / "a.csv");
     CHECK(table.rows() == 50);
@@ -86,7 +86,7 @@ TEST_CASE("synth: the suggested batching per setting; bad values are usage error
     TempDir dir("synth_usage");
     const Result subgroup = run_hyda({"synth", "--setting", "subgroup", "--rows", "10", "--out", dir / "s.csv"});
     REQUIRE(subgroup.code == 0);
-    CHECK_THAT(subgroup.err, Contains("--batch-groups group"));
+    CHECK_THAT(subgroup.err, Contains("--batch-mix group") && Contains("--relatedness aux=relatedness_aux") && Contains("oracle"));
     CHECK_THAT(subgroup.err, !Contains("--order-by"));
     const Result related = run_hyda({"synth", "--setting", "related", "--rows", "10", "--out", dir / "r.csv", "--quiet"});
     REQUIRE(related.code == 0);
@@ -104,8 +104,8 @@ TEST_CASE("synth: the suggested batching per setting; bad values are usage error
     CHECK_FALSE(std::filesystem::exists(dir / "d.csv"));
 }
 
-TEST_CASE("synth: compare runs as suggested on drift (--order-by phase) and subgroup (--batch-groups group)", "[cli]") {
+TEST_CASE("synth: compare runs as suggested on drift (--order-by phase) and subgroup (--batch-mix group)", "[cli]") {
     TempDir dir("synth_compare");
     run_suggested(dir, "drift", "--order-by");
-    run_suggested(dir, "subgroup", "--batch-groups");
+    run_suggested(dir, "subgroup", "--batch-mix");
 }
