@@ -134,7 +134,7 @@ void to_json(nlohmann::json& j, const TrainingSetup& o) {
     j = {{"trunk", o.trunk},         {"activation", o.activation},     {"dropout", o.dropout}, {"batch", o.batch},
          {"arch", o.arch},           {"experts", o.experts},           {"task_experts", o.task_experts}, {"levels", o.levels},
          {"lr", o.lr},               {"optimizer", o.optimizer},       {"weight_decay", o.weight_decay},
-         {"epochs", o.epochs},       {"patience", o.patience},         {"order_by", o.order_by}, {"batch_groups", o.batch_groups},
+         {"epochs", o.epochs},       {"patience", o.patience},         {"on_nan", o.on_nan}, {"order_by", o.order_by}, {"batch_groups", o.batch_groups},
          {"batch_mix", o.batch_mix}, {"mix_concentration", o.mix_concentration}};
 }
 void from_json(const nlohmann::json& j, TrainingSetup& o) {
@@ -147,6 +147,7 @@ void from_json(const nlohmann::json& j, TrainingSetup& o) {
     j.at("weight_decay").get_to(o.weight_decay);
     j.at("epochs").get_to(o.epochs);
     j.at("patience").get_to(o.patience);
+    o.on_nan = j.value("on_nan", "stop");  // absent in files from before --on-nan
     // For the record only (predict and eval do not batch); absent in older files.
     o.order_by = j.value("order_by", "");
     o.batch_groups = j.value("batch_groups", "");

@@ -74,6 +74,8 @@ void add_training_options(CLI::App& app, TrainingSetup& o) {
     app.add_option("--epochs", o.epochs, "at most this many epochs")->check(at_least(1));
     app.add_option("--patience", o.patience, "stop after this many epochs without a better validation metric (0 = never)")
         ->check(at_least(0));
+    app.add_option("--on-nan", o.on_nan, "a non-finite loss or gradient: stop (fail, naming task and step; no model is written) or skip the batch")
+        ->check(CLI::IsMember({"stop", "skip"}));
     app.add_option("--order-by", o.order_by, "visit the rows in increasing value of this column each epoch (a curriculum, e.g. phase)");
     app.add_option("--batch-groups", o.batch_groups, "draw each batch from one group of this column alone (integers or text)");
     CLI::Option* mix = app.add_option("--batch-mix", o.batch_mix,
@@ -217,6 +219,7 @@ mtl::TrainOptions train_options(const TrainingSetup& o, std::uint64_t seed) {
     t.weight_decay = o.weight_decay;
     t.patience = o.patience;
     t.restore_best = true;
+    t.on_nan = o.on_nan == "skip" ? mtl::NanPolicy::skip : mtl::NanPolicy::stop;
     if (int(!o.order_by.empty()) + int(!o.batch_groups.empty()) + int(!o.batch_mix.empty()) > 1)
         throw UsageError("--order-by, --batch-groups and --batch-mix: give at most one");
     t.batching = !o.order_by.empty()        ? mtl::Batching::ordered

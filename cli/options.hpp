@@ -49,6 +49,7 @@ struct TrainingSetup {
     double weight_decay = 0;
     int epochs = 40;
     int patience = 5;
+    std::string on_nan = "stop";  // stop or skip: a non-finite loss or gradient (mtl::NanPolicy)
     // The batch composition (at most one of the three; none: shuffled batches). Columns of
     // the data file, read whether or not they are also features.
     std::string order_by;      // each epoch visits the rows in increasing value of this column

@@ -33,6 +33,7 @@ void EpochProgress::operator()(const mtl::EpochReport& r) {
         const double v = metric_ == "rmse" ? -*r.validation_metric : *r.validation_metric;
         line += "  validation " + metric_ + ' ' + fixed(v) + (r.best ? " (best)" : "");
     }
+    if (r.skipped_steps > 0) line += "  skipped " + std::to_string(r.skipped_steps) + " steps (non-finite loss or gradient)";
     const double per_epoch = seconds_ / done;
     char rate[32];
     std::snprintf(rate, sizeof rate, "%.3g", per_epoch);

@@ -50,7 +50,8 @@ nlohmann::ordered_json report_json(const RunReport& r, const mtl::ModelSpec& spe
                           {"train_loss", e.train_loss},
                           {"mean_coefficients", e.mean_coefficients},
                           {"validation_metric", e.validation_metric ? nlohmann::ordered_json(*e.validation_metric) : nlohmann::ordered_json(nullptr)},
-                          {"best", e.best}});
+                          {"best", e.best},
+                          {"skipped_steps", e.skipped_steps}});
     return {{"epochs", r.epochs()},
             {"best_epoch", r.result.best_epoch},
             {"train_seconds", r.seconds},

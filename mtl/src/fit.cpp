@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <numeric>
 #include <stdexcept>
 
@@ -49,8 +50,11 @@ TrainResult Trainer<T>::fit(const Dataset<T>& train, const Dataset<T>* validatio
         // their count, the epoch's loss is the mean over every labelled row, and a batch
         // without a label for k (loss 0, no measurement) does not pull it down.
         std::vector<double> labelled(std::size_t(s.K), 0.0);
+        const std::int64_t skipped_before = s.skipped;
         for (const std::vector<int>& rows : batches) {
+            const std::int64_t skipped = s.skipped;
             step(train, rows, validation);
+            if (s.skipped != skipped) continue;  // its losses are not finite, its coefficients not computed
             for (int k = 0; k < s.K; ++k) {
                 const auto& y = train.labels[std::size_t(k)];
                 const auto n = double(std::count_if(rows.begin(), rows.end(), [&](int r) { return !std::isnan(y[std::size_t(r)]); }));
@@ -59,9 +63,11 @@ TrainResult Trainer<T>::fit(const Dataset<T>& train, const Dataset<T>* validatio
                 report.mean_coefficients[std::size_t(k)] += s.reported[std::size_t(k)];
             }
         }
+        report.skipped_steps = int(s.skipped - skipped_before);
+        const auto used = double(batches.size()) - report.skipped_steps;
         for (int k = 0; k < s.K; ++k) {
             if (labelled[std::size_t(k)] > 0) report.train_loss[std::size_t(k)] /= labelled[std::size_t(k)];
-            report.mean_coefficients[std::size_t(k)] /= double(batches.size());
+            if (used > 0) report.mean_coefficients[std::size_t(k)] /= used;
         }
         s.strategy.end_epoch(report.train_loss);
 

@@ -26,6 +26,7 @@ void TrainOptions::validate() const {
     require(std::isfinite(step_gamma) && step_gamma > 0, "step_gamma must be finite and > 0, got " + std::to_string(step_gamma));
     require(step_every >= 1, "step_every must be >= 1, got " + std::to_string(step_every));
     require(std::isfinite(clip_norm) && clip_norm >= 0, "clip_norm must be finite and >= 0 (0 = off), got " + std::to_string(clip_norm));
+    require(on_nan == NanPolicy::stop || on_nan == NanPolicy::skip, "on_nan must be stop or skip");
     require(patience >= 0, "patience must be >= 0 (0 = never stop early), got " + std::to_string(patience));
 }
 
@@ -181,7 +182,26 @@ void Trainer<T>::State::batch_losses(const Dataset<T>& data, std::span<const int
 }
 
 template <class T>
-void Trainer<T>::State::analyse(const Dataset<T>& data, std::span<const int> rows, const Dataset<T>* held_out) {
+int Trainer<T>::State::non_finite_head() const {
+    for (int k = 0; k < K; ++k) {
+        const auto [first, last] = model.head_range(k);
+        for (std::size_t i = first; i < last; ++i) {
+            const T* g = params()[i]->task_grad(k);
+            if (g != nullptr && !std::all_of(g, g + params()[i]->size(), [](T v) { return std::isfinite(v); })) return k;
+        }
+    }
+    return -1;
+}
+
+template <class T>
+bool Trainer<T>::State::numerical_fault(int k, const char* what, NanPolicy on_nan) const {
+    if (on_nan == NanPolicy::skip) return false;
+    throw std::runtime_error(std::string("non-finite ") + what + " of task '" + model.spec().tasks[std::size_t(k)].name + "' at step " +
+                             std::to_string(steps) + " (epoch " + std::to_string(epoch) + "): training stopped (on_nan=stop)");
+}
+
+template <class T>
+bool Trainer<T>::State::analyse(const Dataset<T>& data, std::span<const int> rows, const Dataset<T>* held_out, NanPolicy on_nan) {
     data.check_shapes(model.spec(), "training data");  // O(tasks): fit() checked the values once
     if (held_out != nullptr) held_out->check_shapes(model.spec(), "held-out data");
     // The held-out batch first: it reuses the batch buffers, which the training tape
@@ -201,9 +221,16 @@ void Trainer<T>::State::analyse(const Dataset<T>& data, std::span<const int> row
         for (std::size_t i = 0; i < model.shared_count(); ++i) tape.skip_param_grad(tape.param(*params()[i]), ~(std::uint64_t(1) << main));
     }
     tape.backward_multi(losses);
-    if (needs.sample_weights) weight_samples(B);
+    // A numerical fault stops here, before any strategy call (SLGrad's sample weights
+    // included) could advance the strategy's state.
     for (int k = 0; k < K; ++k) loss_values[std::size_t(k)] = double(losses[std::size_t(k)].item());
+    for (int k = 0; k < K; ++k)
+        if (!std::isfinite(loss_values[std::size_t(k)])) return numerical_fault(k, "loss", on_nan);
+    if (const int k = non_finite_head(); k >= 0) return numerical_fault(k, "gradient", on_nan);
+    if (needs.sample_weights) weight_samples(B);
     gram_and_gains(rows, held_out);
+    for (int k = 0; k < K; ++k)  // G_kk = ||g_k||^2: not finite iff g_k has a NaN or Inf (or its square overflows)
+        if (!std::isfinite(gram[std::size_t(k) * K + k])) return numerical_fault(k, "gradient", on_nan);
     if (needs.debiased_self_gain) debias_self_gain(B);
 
     StepContext ctx;
@@ -240,6 +267,7 @@ void Trainer<T>::State::analyse(const Dataset<T>& data, std::span<const int> row
         for (double c : *cs)
             if (!std::isfinite(c)) fail("a non-finite coefficient");
     for (int k = 0; k < K; ++k) reported[std::size_t(k)] = coefficients[std::size_t(k)] * mean_weights[std::size_t(k)];
+    return true;
 }
 
 template <class T>
@@ -291,7 +319,11 @@ const ad::Optimizer<T>& Trainer<T>::optimizer() const {
 template <class T>
 void Trainer<T>::step(const Dataset<T>& data, std::span<const int> rows, const Dataset<T>* held_out) {
     State& s = *s_;
-    s.analyse(data, rows, held_out);
+    if (!s.analyse(data, rows, held_out, s.opt.on_nan)) {  // a numerical fault, skipped
+        ++s.skipped;
+        ++s.steps;
+        return;
+    }
     s.combine();
     if (s.opt.clip_norm > 0) ad::clip_grad_norm(std::span<ad::Parameter<T>* const>(s.params()), T(s.opt.clip_norm));
     // The losses before and after the step, both without dropout so that they differ by
@@ -311,7 +343,7 @@ void Trainer<T>::step(const Dataset<T>& data, std::span<const int> rows, const D
 template <class T>
 Introspection Trainer<T>::inspect(const Dataset<T>& data, std::span<const int> rows, const Dataset<T>* held_out) {
     State& s = *s_;
-    s.analyse(data, rows, held_out);
+    s.analyse(data, rows, held_out, NanPolicy::stop);
     Introspection r;
     for (const auto& t : s.model.spec().tasks) r.tasks.push_back(t.name);
     r.losses = s.loss_values;

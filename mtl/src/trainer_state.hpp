@@ -32,6 +32,7 @@ struct Trainer<T>::State {
     int K, main;
     ad::Tape<T> tape, side_tape;  // side_tape: held-out gradients and look-ahead evaluations
     std::int64_t steps = 0;
+    std::int64_t skipped = 0;  // steps left out for a numerical fault (NanPolicy::skip)
     int epoch = 0;
     ad::Rng rng;  // held-out batches (the batches are epoch_batches(data, batching, batch_size, seed, epoch, mix_concentration))
 
@@ -98,7 +99,13 @@ struct Trainer<T>::State {
     // again: a held-out batch may have taken the buffers), without dropout.
     void batch_losses(const Dataset<T>& data, std::span<const int> rows, std::vector<double>& out);
     // Forward, one backward sweep, the statistics the strategy needs, its coefficients.
-    void analyse(const Dataset<T>& data, std::span<const int> rows, const Dataset<T>* held_out);
+    // False if a loss or gradient is not finite and `on_nan` is skip (the strategy has not
+    // seen the batch); with stop it throws instead.
+    bool analyse(const Dataset<T>& data, std::span<const int> rows, const Dataset<T>* held_out, NanPolicy on_nan);
+    // The first task whose head gradient is not finite, or -1.
+    int non_finite_head() const;
+    // Task k's `what` ("loss" or "gradient") is not finite: throws with stop, false with skip.
+    bool numerical_fault(int k, const char* what, NanPolicy on_nan) const;
     // grad() of every parameter: the shared ones combine the task gradients (the tracked
     // ones if the strategy asks, with their layer's coefficients if it works per layer),
     // each head takes its own task's gradient, times its coefficient if the strategy's

@@ -45,14 +45,24 @@ namespace hyda::mtl {
 enum class OptimizerKind { sgd, adam, adamw };
 enum class Schedule { constant, cosine, step };
 enum class TraceFormat { csv, jsonl };
+// What a step does when a task's loss, or its gradient over the shared parameters or its
+// own head, is not finite (NaN or Inf; the shared gradient is judged by its squared norm,
+// the Gram matrix's diagonal, so one that overflows counts too). The check runs after the
+// sweep and before the strategy sees the batch. stop: throw std::runtime_error naming the
+// task, step and epoch. skip: leave that batch out: parameters, optimizer state and the
+// strategy's state stay as they were, no trace row is written, and fit() counts it in
+// EpochReport::skipped_steps (the step counter still advances).
+enum class NanPolicy { stop, skip };
 
 struct EpochReport {
     int epoch = 0;
     double seconds = 0;
+    // Both over the batches not skipped (NanPolicy::skip).
     std::vector<double> train_loss;         // per task, mean (row-weighted) loss over the epoch's labelled rows (0 if none)
-    std::vector<double> mean_coefficients;  // per task, mean over the epoch's batches (times the mean row weight, see above)
+    std::vector<double> mean_coefficients;  // per task, mean over the epoch's batches (times the mean row weight, see above; 0 if none)
     std::optional<double> validation_metric;  // the main task's main_metric; nullopt without validation data
     bool best = false;                        // best so far
+    int skipped_steps = 0;                    // batches left out for a numerical fault (NanPolicy::skip)
 };
 
 struct TrainOptions {
@@ -69,6 +79,7 @@ struct TrainOptions {
     double step_gamma = 0.5;  // Schedule::step: lr *= gamma every step_every epochs
     int step_every = 10;
     double clip_norm = 0;  // clip the combined gradient's global norm; 0 = off
+    NanPolicy on_nan = NanPolicy::stop;  // a non-finite loss or gradient (see NanPolicy)
     // Early stopping and restore_best follow the main task's main_metric on the validation
     // data: fit() rejects validation data on which it is undefined.
     int patience = 0;      // stop after this many epochs without a better validation metric; 0 = never
@@ -124,7 +135,9 @@ public:
     // metadata the batching needs, or validation data on which the
     // main task's main_metric is undefined; std::runtime_error naming the epoch if the
     // model's predictions on the validation data stop being finite (training diverged;
-    // the model keeps its diverged parameters).
+    // the model keeps its diverged parameters) or, with on_nan = stop, naming the task,
+    // step and epoch of a non-finite loss or gradient (the model keeps the parameters it
+    // had before that step).
     TrainResult fit(const Dataset<T>& train, const Dataset<T>* validation = nullptr);
 
     // One optimisation step on the rows `rows` of `data`; `held_out` supplies the
@@ -132,7 +145,8 @@ public:
     void step(const Dataset<T>& data, std::span<const int> rows, const Dataset<T>* held_out = nullptr);
     // The same statistics as a step computes, returned instead of applied. The model is
     // left unchanged; a strategy with state (uncertainty, GradNorm, OL-AUX) advances it,
-    // as it would in a step.
+    // as it would in a step. A non-finite loss or gradient throws as on_nan = stop does,
+    // whatever on_nan is (there is nothing to skip).
     Introspection inspect(const Dataset<T>& data, std::span<const int> rows, const Dataset<T>* held_out = nullptr);
 
     const ad::Optimizer<T>& optimizer() const;
