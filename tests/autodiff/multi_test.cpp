@@ -699,8 +699,10 @@ TEMPLATE_TEST_CASE("Tape::skip_param_grad zeroes the skipped task gradients and 
     hyda::set_num_threads(1);
     const SkippedSweep<T> full = sweep_with_skips(m, {0, 0, 0, 0});
     const SkippedSweep<T> skipped = sweep_with_skips(m, skip);
+    const std::uint64_t regions = hyda::threaded_regions();
     hyda::set_num_threads(2);
     const SkippedSweep<T> two = sweep_with_skips(m, skip);
+    CHECK(hyda::threaded_regions() > regions);  // the 2-thread sweep really split its GEMMs
     for (std::size_t q = 0; q < full.grads.size(); ++q) {
         for (int k = 0; k < K; ++k) {
             INFO("parameter " << m.params()[q]->name() << ", loss " << k);

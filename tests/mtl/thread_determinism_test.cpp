@@ -68,7 +68,11 @@ TEMPLATE_TEST_CASE("training is bitwise identical on 1 and 2 threads, the thread
     const Case c = GENERATE(Case{"hydalearn", {"gain=first_order"}, 0.0}, Case{"hydalearn", {"gain=exact", "batch=held_out"}, 0.2},
                             Case{"gradnorm", {}, 0.0}, Case{"mgda", {}, 0.0}, Case{"slgrad", {}, 0.1},
                             Case{"hydalearn", {"gain=first_order"}, 0.1, Architecture::mmoe}, Case{"gradnorm", {}, 0.0, Architecture::mmoe},
-                            Case{"hydalearn", {"batch=held_out"}, 0.1, Architecture::ple});
+                            Case{"hydalearn", {"batch=held_out"}, 0.1, Architecture::ple},
+                            // Issue 11's trainer paths: the row reweighting from the sweep's adjoints
+                            // (with the skipped sweep), the debiased self-gain, per-layer held-out gains.
+                            Case{"hydalearn", {"gain=sample"}, 0.0}, Case{"hydalearn", {"self_gain=debiased"}, 0.0},
+                            Case{"hydalearn", {"preset=held_out_prior"}, 0.1});
     INFO(c.strategy << (c.options.empty() ? "" : " " + c.options[0]) << ", dropout " << c.dropout << ", arch " << int(c.arch));
     SyntheticSpec synth;
     synth.rows = 384;
