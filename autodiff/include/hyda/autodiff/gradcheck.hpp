@@ -7,6 +7,7 @@
 
 #include "hyda/autodiff/tape.hpp"
 
+#pragma GCC visibility push(default)  // the public API: exported by the shared libraries (cmake/package.cmake)
 namespace hyda::ad {
 
 struct GradcheckResult {
@@ -24,3 +25,4 @@ GradcheckResult gradcheck(const std::function<Var<double>(Tape<double>&)>& f, st
                           double eps = 1e-6, double atol = 1e-7, double rtol = 1e-5, std::uint64_t seed = 1);
 
 }  // namespace hyda::ad
+#pragma GCC visibility pop

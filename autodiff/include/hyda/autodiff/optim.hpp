@@ -23,7 +23,9 @@
 #include <vector>
 
 #include "hyda/autodiff/parameter.hpp"
+#include "hyda/kernels/export.hpp"
 
+#pragma GCC visibility push(default)  // the public API: exported by the shared libraries (cmake/package.cmake)
 namespace hyda::ad {
 
 template <class T>
@@ -161,6 +163,7 @@ public:
 // the gradients unchanged (the caller decides whether to skip the step). T is deduced
 // from max_norm; max_norm > 0.
 template <class T>
-T clip_grad_norm(std::span<Parameter<std::type_identity_t<T>>* const> params, T max_norm);
+HYDA_EXPORT T clip_grad_norm(std::span<Parameter<std::type_identity_t<T>>* const> params, T max_norm);
 
 }  // namespace hyda::ad
+#pragma GCC visibility pop

@@ -15,11 +15,13 @@
 
 #include "hyda/autodiff/tensor.hpp"
 
-namespace hyda::ad {
-
-namespace detail {
+// Internal: declared before the exported part below, so the shared library hides it.
+namespace hyda::ad::detail {
 template <class T> struct ParameterAccess;  // the tape's access to the task gradients (src/parameter_access.hpp)
 }
+
+#pragma GCC visibility push(default)  // the public API: exported by the shared libraries (cmake/package.cmake)
+namespace hyda::ad {
 
 template <class T>
 class Parameter {
@@ -73,3 +75,4 @@ private:
 };
 
 }  // namespace hyda::ad
+#pragma GCC visibility pop

@@ -18,6 +18,7 @@
 #include <span>
 #include <utility>
 
+#pragma GCC visibility push(default)  // the public API: exported by the shared libraries (cmake/package.cmake)
 namespace hyda::ad {
 
 // SplitMix64 (Steele, Lea & Flood, "Fast splittable pseudorandom number generators",
@@ -108,3 +109,4 @@ void shuffle(RandomIt first, RandomIt last, Rng& rng) {
 }
 
 }  // namespace hyda::ad
+#pragma GCC visibility pop

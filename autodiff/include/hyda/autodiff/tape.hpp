@@ -31,12 +31,15 @@
 #include "hyda/autodiff/parameter.hpp"
 #include "hyda/kernels/gemm.hpp"
 
+// Internal: declared before the exported part below, so the shared library hides it.
+namespace hyda::ad::detail {
+template <class T> struct TapeState;  // the recording, for ops (src/tape_state.hpp)
+}
+
+#pragma GCC visibility push(default)  // the public API: exported by the shared libraries (cmake/package.cmake)
 namespace hyda::ad {
 
 template <class T> class Tape;
-namespace detail {
-template <class T> struct TapeState;  // the recording, for ops (src/tape_state.hpp)
-}
 
 // A handle to a node of a tape: cheap to copy, and every copy names the same node. It
 // stays valid until the tape's next reset().
@@ -126,3 +129,4 @@ private:
 };
 
 }  // namespace hyda::ad
+#pragma GCC visibility pop

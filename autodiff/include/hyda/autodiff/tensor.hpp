@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#pragma GCC visibility push(default)  // the public API: exported by the shared libraries (cmake/package.cmake)
 namespace hyda::ad {
 
 // "[rows x cols]", for error messages.
@@ -73,3 +74,4 @@ private:
 };
 
 }  // namespace hyda::ad
+#pragma GCC visibility pop

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#pragma GCC visibility push(default)  // the public API: exported by the shared libraries (cmake/package.cmake)
 namespace hyda {
 
 enum class Arch {
@@ -32,3 +33,4 @@ std::string_view arch_name(Arch arch);
 Arch parse_arch(std::string_view name);
 
 }  // namespace hyda
+#pragma GCC visibility pop

@@ -16,6 +16,7 @@
 //
 // Results are bitwise identical for any thread count: C is split over rows or columns
 // only, and every element is accumulated over K in the same order.
+#pragma GCC visibility push(default)  // the public API: exported by the shared libraries (cmake/package.cmake)
 namespace hyda {
 
 enum class Trans { N, T };
@@ -27,3 +28,4 @@ void gemm(Trans ta, Trans tb, int M, int N, int K, double alpha, const double* A
           const double* B, int ldb, double beta, double* C, int ldc, const double* bias = nullptr);
 
 }  // namespace hyda
+#pragma GCC visibility pop

@@ -5,6 +5,7 @@
 // (see gemm.hpp), so results are bitwise identical for any number of threads.
 #include <cstdint>
 
+#pragma GCC visibility push(default)  // the public API: exported by the shared libraries (cmake/package.cmake)
 namespace hyda {
 
 // Number of threads the kernels may use (>= 1). The initial value comes from the
@@ -19,3 +20,4 @@ void set_num_threads(int n);
 std::uint64_t threaded_regions();
 
 }  // namespace hyda
+#pragma GCC visibility pop

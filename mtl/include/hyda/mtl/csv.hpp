@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#pragma GCC visibility push(default)  // the public API: exported by the shared libraries (cmake/package.cmake)
 namespace hyda::mtl {
 
 // Limits that keep a hostile or broken file from taking unbounded memory.
@@ -69,3 +70,4 @@ private:
 void append_csv_field(std::string& out, std::string_view field);
 
 }  // namespace hyda::mtl
+#pragma GCC visibility pop

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 
+#pragma GCC visibility push(default)  // the public API: exported by the shared libraries (cmake/package.cmake)
 namespace hyda::mtl {
 
 class DataError : public std::runtime_error {
@@ -26,3 +27,4 @@ private:
 };
 
 }  // namespace hyda::mtl
+#pragma GCC visibility pop

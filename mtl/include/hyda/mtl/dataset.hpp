@@ -6,8 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "hyda/kernels/export.hpp"
 #include "hyda/mtl/model.hpp"
 
+#pragma GCC visibility push(default)  // the public API: exported by the shared libraries (cmake/package.cmake)
 namespace hyda::mtl {
 
 template <class T>
@@ -82,7 +84,7 @@ inline constexpr double default_mix_concentration = 0.3;
 // Throws std::invalid_argument naming `what` if `batching` needs metadata `data` lacks
 // (one order_key per row for ordered, one group per row for grouped and mixed).
 template <class T>
-void require_batching_metadata(const Dataset<T>& data, Batching batching, const std::string& what);
+HYDA_EXPORT void require_batching_metadata(const Dataset<T>& data, Batching batching, const std::string& what);
 
 // The batches of epoch `epoch`: lists of row indices of at most `batch_size` rows each,
 // fixed by (data's metadata, batching, batch_size, seed, epoch, and for mixed
@@ -90,7 +92,7 @@ void require_batching_metadata(const Dataset<T>& data, Batching batching, const 
 // batch_size < 1, a negative epoch, missing metadata, or a mix_concentration that is not
 // finite and > 0.
 template <class T>
-std::vector<std::vector<int>> epoch_batches(const Dataset<T>& data, Batching batching, int batch_size, std::uint64_t seed, int epoch,
+HYDA_EXPORT std::vector<std::vector<int>> epoch_batches(const Dataset<T>& data, Batching batching, int batch_size, std::uint64_t seed, int epoch,
                                             double mix_concentration = default_mix_concentration);
 
 // A synthetic problem for examples and tests: a binary main task whose labels are known
@@ -107,7 +109,8 @@ struct SyntheticSpec {
 
 // Tasks, in order: "main" (binary), "related" (binary), "noise" (binary).
 template <class T>
-Dataset<T> make_synthetic(const SyntheticSpec& spec);
+HYDA_EXPORT Dataset<T> make_synthetic(const SyntheticSpec& spec);
 std::vector<TaskSpec> synthetic_tasks();
 
 }  // namespace hyda::mtl
+#pragma GCC visibility pop

@@ -18,6 +18,7 @@
 #include <span>
 #include <string>
 
+#pragma GCC visibility push(default)  // the public API: exported by the shared libraries (cmake/package.cmake)
 namespace hyda::mtl {
 
 // --- Binary classification: labels are 0 or 1 -------------------------------------------
@@ -88,3 +89,4 @@ std::optional<std::string> pr_auc_undefined(std::span<const double> labels);
 std::optional<std::string> r2_undefined(std::span<const double> labels);
 
 }  // namespace hyda::mtl
+#pragma GCC visibility pop

@@ -41,6 +41,7 @@
 #include "hyda/autodiff/ops.hpp"
 #include "hyda/autodiff/parameter.hpp"
 
+#pragma GCC visibility push(default)  // the public API: exported by the shared libraries (cmake/package.cmake)
 namespace hyda::mtl {
 
 enum class TaskKind { binary, regression, multiclass };
@@ -183,3 +184,4 @@ private:
 };
 
 }  // namespace hyda::mtl
+#pragma GCC visibility pop

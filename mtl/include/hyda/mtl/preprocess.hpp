@@ -39,6 +39,7 @@
 #include "hyda/mtl/model.hpp"
 #include "hyda/mtl/table.hpp"
 
+#pragma GCC visibility push(default)  // the public API: exported by the shared libraries (cmake/package.cmake)
 namespace hyda::mtl {
 
 enum class ColumnType { numeric, categorical };
@@ -149,3 +150,4 @@ std::array<std::vector<int>, 3> stratified_split_rows(const Table& table, const 
                                                       std::uint64_t seed);
 
 }  // namespace hyda::mtl
+#pragma GCC visibility pop

@@ -4,6 +4,7 @@
 // larger than the seed-to-seed noise?
 #include <span>
 
+#pragma GCC visibility push(default)  // the public API: exported by the shared libraries (cmake/package.cmake)
 namespace hyda::mtl {
 
 // Regularized incomplete beta function I_x(a, b) for a, b > 0 and x in [0, 1]: the
@@ -61,3 +62,4 @@ struct WilcoxonTest {
 WilcoxonTest wilcoxon_signed_rank(std::span<const double> a, std::span<const double> b);
 
 }  // namespace hyda::mtl
+#pragma GCC visibility pop

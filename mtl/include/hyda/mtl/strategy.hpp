@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#pragma GCC visibility push(default)  // the public API: exported by the shared libraries (cmake/package.cmake)
 namespace hyda::mtl {
 
 // The preconditioner P of the gains: the optimizer's own step (its diagonal
@@ -179,3 +180,4 @@ std::unique_ptr<Strategy> make_strategy(const std::string& name, int tasks, int 
 std::vector<std::string> strategy_names();
 
 }  // namespace hyda::mtl
+#pragma GCC visibility pop

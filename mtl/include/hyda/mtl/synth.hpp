@@ -43,6 +43,7 @@
 
 #include "hyda/mtl/table.hpp"
 
+#pragma GCC visibility push(default)  // the public API: exported by the shared libraries (cmake/package.cmake)
 namespace hyda::mtl {
 
 enum class SynthSetting { related, noise, harmful, drift, drift_late, subgroup };
@@ -72,3 +73,4 @@ struct SynthSpec {
 Table make_synth_table(const SynthSpec& spec);
 
 }  // namespace hyda::mtl
+#pragma GCC visibility pop

@@ -8,6 +8,7 @@
 
 #include "hyda/mtl/csv.hpp"
 
+#pragma GCC visibility push(default)  // the public API: exported by the shared libraries (cmake/package.cmake)
 namespace hyda::mtl {
 
 struct Column {
@@ -63,3 +64,4 @@ Table read_table(std::istream& in, const std::string& source, const TableOptions
 void write_table(std::ostream& out, const Table& table);
 
 }  // namespace hyda::mtl
+#pragma GCC visibility pop

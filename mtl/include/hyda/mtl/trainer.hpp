@@ -36,10 +36,12 @@
 
 #include "hyda/autodiff/optim.hpp"
 #include "hyda/autodiff/tape.hpp"
+#include "hyda/kernels/export.hpp"
 #include "hyda/mtl/dataset.hpp"
 #include "hyda/mtl/model.hpp"
 #include "hyda/mtl/strategy.hpp"
 
+#pragma GCC visibility push(default)  // the public API: exported by the shared libraries (cmake/package.cmake)
 namespace hyda::mtl {
 
 enum class OptimizerKind { sgd, adam, adamw };
@@ -164,7 +166,7 @@ std::string main_metric_name(TaskKind kind);
 // accuracy, or for regression minus the RMSE (evaluate() reports the RMSE itself).
 // nullopt where it is undefined on the dataset's labels. Throws as evaluate() does.
 template <class T>
-std::optional<double> main_metric(const Model<T>& model, const Dataset<T>& data, int task);
+HYDA_EXPORT std::optional<double> main_metric(const Model<T>& model, const Dataset<T>& data, int task);
 
 // All metrics of every task: binary: roc_auc, pr_auc, log_loss, brier, accuracy;
 // regression: rmse, mae, r2; multiclass: accuracy, log_loss. A metric undefined on the
@@ -182,11 +184,12 @@ struct TaskMetrics {
 // Dataset::validate) and for data without rows; std::runtime_error naming the task and
 // row for a prediction that is not finite (a diverged model).
 template <class T>
-std::vector<TaskMetrics> evaluate(const Model<T>& model, const Dataset<T>& data);
+HYDA_EXPORT std::vector<TaskMetrics> evaluate(const Model<T>& model, const Dataset<T>& data);
 
 // Task outputs for every row: probabilities (binary: P(y = 1); multiclass: one per
 // class) or predicted values (regression); out[k] is rows x outputs, row-major.
 template <class T>
-std::vector<std::vector<double>> predict(const Model<T>& model, const Dataset<T>& data);
+HYDA_EXPORT std::vector<std::vector<double>> predict(const Model<T>& model, const Dataset<T>& data);
 
 }  // namespace hyda::mtl
+#pragma GCC visibility pop
