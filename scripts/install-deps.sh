@@ -7,6 +7,7 @@ packages=(
     catch2            # tests (Catch2 v2)
     nlohmann-json3-dev  # the hyda command's model files and reports; tests read the trainer's JSON
     libcli11-dev      # the hyda command's option parsing
+    pkgconf           # scripts/check-install.sh builds a consumer with pkg-config
     gnuplot-nox       # the plots of hyda compare
     libbenchmark-dev  # benchmarks
     libopenblas-dev   # the GEMM benchmark's reference (linked into bench/ only)
