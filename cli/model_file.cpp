@@ -4,7 +4,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "atomic_file.hpp"
+#include "hyda/mtl/atomic_file.hpp"
 #include "hyda/mtl/data_error.hpp"
 
 namespace hyda::mtl {
@@ -229,7 +229,7 @@ template mtl::Model<double> model_of(const ModelFile&, const std::string&);
 void save_model(const std::string& path, const ModelFile& file) {
     const nlohmann::json j = {{"format", "hyda-model"}, {"version", 1},           {"precision", file.precision}, {"model", file.spec},
                               {"preprocessor", file.preprocessor}, {"parameters", file.parameters}, {"training", file.training}};
-    write_atomically(path, "model", [&](std::ostream& out) { out << j.dump(1) << '\n'; });
+    mtl::write_atomically(path, "model", [&](std::ostream& out) { out << j.dump(1) << '\n'; });
 }
 
 ModelFile load_model(const std::string& path) {

@@ -4,7 +4,7 @@
 #include <charconv>
 #include <memory>
 
-#include "atomic_file.hpp"
+#include "hyda/mtl/atomic_file.hpp"
 #include "commands.hpp"
 #include "data_setup.hpp"
 #include "exit_codes.hpp"
@@ -71,7 +71,7 @@ void run_predict(const PredictCommand& c, Io& io) {
         write(io.out);
     } else {
         // Whole or not at all, as the model file: an interrupted predict leaves no partial CSV.
-        write_atomically(c.out, "predict", write);
+        mtl::write_atomically(c.out, "predict", write);
     }
 }
 
