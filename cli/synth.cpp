@@ -4,7 +4,7 @@
 #include <optional>
 #include <stdexcept>
 
-#include "atomic_file.hpp"
+#include "hyda/mtl/atomic_file.hpp"
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "hyda/mtl/synth.hpp"
@@ -49,7 +49,7 @@ void run_synth(SynthCommand c, Io& io) {
     }
     const mtl::Table table = mtl::make_synth_table(c.spec);
     if (c.out == "-") mtl::write_table(io.out, table);
-    else write_atomically(c.out, "synthetic data", [&](std::ostream& out) { mtl::write_table(out, table); });
+    else mtl::write_atomically(c.out, "synthetic data", [&](std::ostream& out) { mtl::write_table(out, table); });
     if (!c.quiet)
         io.err << "synth: " << table.rows() << " rows of setting " << c.setting << (c.out == "-" ? "" : " in " + c.out) << "; to compare methods on it:\n  "
                << suggested_compare(c.out, c.spec.setting) << '\n';
