@@ -228,6 +228,12 @@ TEST_CASE("checkpoints: a truncated, corrupt, foreign or mismatched checkpoint i
         return std::string(data_error_of([&] { train<float>(m, with, false, &bytes); }).what());
     };
 
+    TrainOptions nowhere = o;  // checkpoints with nowhere to go
+    nowhere.checkpoint_epochs = true;
+    CHECK_THROWS_WITH(train<float>(famo, nowhere, false), Contains("need on_checkpoint"));
+    nowhere.checkpoint_every = -1;
+    CHECK_THROWS_WITH(train<float>(famo, nowhere, false), Contains("checkpoint_every must be >= 0"));
+
     for (const std::size_t size : {std::size_t(0), std::size_t(7)}) CHECK_THAT(refused(good.substr(0, size)), Contains("run.ckpt") && Contains("not a hyda checkpoint"));
     for (const std::size_t size : {std::size_t(20), std::size_t(24), good.size() / 2, good.size() - 1})
         CHECK_THAT(refused(good.substr(0, size)), Contains("run.ckpt") && Contains("truncated"));
