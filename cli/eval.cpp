@@ -20,13 +20,14 @@ struct EvalCommand {
 
 void run_eval(const EvalCommand& c, Io& io) {
     hyda::set_num_threads(c.input.threads);
-    const ModelFile file = load_model(c.input.model);
+    const mtl::ModelFile file = mtl::load_model(c.input.model);
+    const TrainingRecord training = training_record(file, c.input.model);
     const mtl::Table table = mtl::read_table(c.input.data);
-    const std::vector<int> rows = part_rows(table, file.training, c.input.part);
+    const std::vector<int> rows = part_rows(table, training, c.input.part);
     if (rows.empty()) throw mtl::DataError(table.source, 0, "", "no rows to evaluate in --part " + c.input.part);
     const auto metrics = with_precision(file.precision, [&](auto tag) {
         using T = decltype(tag);
-        const mtl::Model<T> model = model_of<T>(file, c.input.model);
+        const mtl::Model<T> model = mtl::model_of<T>(file, c.input.model);
         return mtl::evaluate(model, file.preprocessor.transform<T>(table, rows));
     });
     if (c.json) {

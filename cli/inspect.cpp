@@ -53,19 +53,19 @@ mtl::Introspection introspect(const mtl::Model<T>& trained, const Method& method
 }
 
 template <class T>
-nlohmann::ordered_json inspect_json(const InspectCommand& c, const ModelFile& file, const mtl::Table& table, const std::vector<int>& rows,
-                            const Method& method) {
-    const mtl::Model<T> model = model_of<T>(file, c.input.model);
+nlohmann::ordered_json inspect_json(const InspectCommand& c, const mtl::ModelFile& file, const TrainingRecord& training, const mtl::Table& table,
+                                    const std::vector<int>& rows, const Method& method) {
+    const mtl::Model<T> model = mtl::model_of<T>(file, c.input.model);
     const mtl::Dataset<T> batch = file.preprocessor.transform<T>(table, rows);
     // Strategies that measure on a held-out batch take it from the validation part, which
     // exists only for the training file itself.
     std::optional<mtl::Dataset<T>> held_out;
-    if (table.rows() == file.training.data_rows) held_out = file.preprocessor.transform<T>(table, part_rows(table, file.training, "validation"));
+    if (table.rows() == training.data_rows) held_out = file.preprocessor.transform<T>(table, part_rows(table, training, "validation"));
     const mtl::Dataset<T>* held = held_out && held_out->rows > 0 ? &*held_out : nullptr;
 
-    const mtl::Introspection chosen = introspect(model, method, file.training, batch, held);
-    const mtl::Introspection first_order = introspect(model, make_method_spec("hydalearn", {"gain=first_order"}, model.tasks()), file.training, batch, held);
-    const mtl::Introspection exact = introspect(model, make_method_spec("hydalearn", {"gain=exact"}, model.tasks()), file.training, batch, held);
+    const mtl::Introspection chosen = introspect(model, method, training, batch, held);
+    const mtl::Introspection first_order = introspect(model, make_method_spec("hydalearn", {"gain=first_order"}, model.tasks()), training, batch, held);
+    const mtl::Introspection exact = introspect(model, make_method_spec("hydalearn", {"gain=exact"}, model.tasks()), training, batch, held);
 
     nlohmann::ordered_json x = nlohmann::ordered_json::array(), tasks = nlohmann::ordered_json::array(), parameters = nlohmann::ordered_json::array();
     for (int i = 0; i < batch.rows; ++i) {
@@ -85,7 +85,7 @@ nlohmann::ordered_json inspect_json(const InspectCommand& c, const ModelFile& fi
     return {{"model", c.input.model},
             {"data", c.input.data},
             {"part", c.input.part},
-            {"precision", file.precision},
+            {"precision", precision_name(file.precision)},
             {"rows", rows},
             {"inputs", file.preprocessor.input_names()},
             {"x", x},
@@ -108,13 +108,15 @@ nlohmann::ordered_json inspect_json(const InspectCommand& c, const ModelFile& fi
 
 void run_inspect(const InspectCommand& c, Io& io) {
     hyda::set_num_threads(c.input.threads);
-    const ModelFile file = load_model(c.input.model);
+    const mtl::ModelFile file = mtl::load_model(c.input.model);
+    const TrainingRecord training = training_record(file, c.input.model);
     const Method method = make_method_spec(c.method, c.method_options, int(file.spec.tasks.size()));
     const mtl::Table table = mtl::read_table(c.input.data);
-    const std::vector<int> part = part_rows(table, file.training, c.input.part);
+    const std::vector<int> part = part_rows(table, training, c.input.part);
     const auto [first, last] = row_range(c.rows, part.size());
     const std::vector<int> rows(part.begin() + first, part.begin() + last);
-    const nlohmann::ordered_json j = with_precision(file.precision, [&](auto tag) { return inspect_json<decltype(tag)>(c, file, table, rows, method); });
+    const nlohmann::ordered_json j =
+        with_precision(file.precision, [&](auto tag) { return inspect_json<decltype(tag)>(c, file, training, table, rows, method); });
     io.out << j.dump(1) << '\n';
 }
 

@@ -10,7 +10,6 @@
 #include "exit_codes.hpp"
 #include "hyda/kernels/threads.hpp"
 #include "model_file.hpp"
-#include "precision.hpp"
 
 namespace hyda::cli {
 namespace {
@@ -27,7 +26,7 @@ void append_number(std::string& line, double v) {
 
 // "row", then per task: binary "<task>" (the probability of the positive value),
 // multiclass "<task>=<level>" per class, regression "<task>".
-std::string header(const ModelFile& file) {
+std::string header(const mtl::ModelFile& file) {
     std::string line = "row";
     for (const auto& t : file.preprocessor.targets) {
         if (t.kind == mtl::TargetKind::multiclass) {
@@ -41,26 +40,19 @@ std::string header(const ModelFile& file) {
 
 void run_predict(const PredictCommand& c, Io& io) {
     hyda::set_num_threads(c.input.threads);
-    const ModelFile file = load_model(c.input.model);
+    const mtl::Predictor predictor = mtl::Predictor::load(c.input.model);
+    const mtl::ModelFile& file = predictor.file();
+    const TrainingRecord training = training_record(file, c.input.model);
     const mtl::Table table = mtl::read_table(c.input.data);
-    const std::vector<int> rows = part_rows(table, file.training, c.input.part);
-    const auto outputs = with_precision(file.precision, [&](auto tag) {
-        using T = decltype(tag);
-        const mtl::Model<T> model = model_of<T>(file, c.input.model);
-        return mtl::predict(model, file.preprocessor.transform<T>(table, rows, false));
-    });
+    const std::vector<int> rows = part_rows(table, training, c.input.part);
+    const auto outputs = predictor.predict(table, rows);  // in the targets' units
     auto write = [&](std::ostream& out) {
         std::string line = header(file);
         for (std::size_t i = 0; i < rows.size(); ++i) {
             append_number(line, double(rows[i]));
             for (std::size_t k = 0; k < outputs.size(); ++k) {
-                const auto& target = file.preprocessor.targets[k];
-                if (target.kind == mtl::TargetKind::multiclass) {
-                    const std::size_t classes = target.levels.size();
-                    for (std::size_t j = 0; j < classes; ++j) line += ',', append_number(line, outputs[k][i * classes + j]);
-                } else {
-                    line += ',', append_number(line, file.preprocessor.to_target_units(int(k), outputs[k][i]));
-                }
+                const std::size_t width = std::size_t(file.spec.tasks[k].outputs());
+                for (std::size_t j = 0; j < width; ++j) line += ',', append_number(line, outputs[k][i * width + j]);
             }
             line += '\n';
             if (line.size() > (1 << 16)) out << line, line.clear();

@@ -101,20 +101,19 @@ void run_train(const TrainCommand& c, Io& io) {
 
     const mtl::Table table = mtl::read_table(c.data.data);
     const Parts parts = split_rows(table, c.data, c.data.seed);
-    ModelFile file;
-    file.precision = c.data.precision;
-    file.preprocessor = mtl::Preprocessor::fit(table, spec, parts[0]);
-    file.spec = model_spec(c.setup, file.preprocessor);
+    const mtl::Preprocessor preprocessor = mtl::Preprocessor::fit(table, spec, parts[0]);
+    const mtl::ModelSpec model_shape = model_spec(c.setup, preprocessor);
+    mtl::ModelFile file;
     const RunReport r = with_precision(c.data.precision, [&](auto tag) {
         using T = decltype(tag);
-        const Encoded<T> data = encode<T>(file.preprocessor, table, parts, c.data, c.setup);
-        mtl::Model<T> model(file.spec, c.data.seed);
+        const Encoded<T> data = encode<T>(preprocessor, table, parts, c.data, c.setup);
+        mtl::Model<T> model(model_shape, c.data.seed);
         std::vector<std::string> names;
-        for (const auto& t : file.spec.tasks) names.push_back(t.name);
+        for (const auto& t : model_shape.tasks) names.push_back(t.name);
         RunSetup run{c.setup, method, c.data.seed, c.trace.empty() ? nullptr : &trace, {}, checkpointing ? &*checkpointing : nullptr};
-        if (!c.quiet) run.on_epoch = EpochProgress(io.err, names, mtl::main_metric_name(file.spec.tasks[0].kind), c.setup.epochs);
+        if (!c.quiet) run.on_epoch = EpochProgress(io.err, names, mtl::main_metric_name(model_shape.tasks[0].kind), c.setup.epochs);
         RunReport result = train_and_evaluate(model, data, run);
-        file.parameters = parameters_of(model);
+        file = mtl::model_file_of(model, preprocessor, "");
         return result;
     });
 
@@ -125,8 +124,8 @@ void run_train(const TrainCommand& c, Io& io) {
                << '\n';
     if (r.test.empty()) io.err << "train: no test rows (--split leaves none): no test metrics\n";
     print_metrics(io.out, "test", r.test);
-    file.training = {c.data, table.rows(), std::filesystem::file_size(c.data.data), c.setup, method, nlohmann::json(metrics_json(r.test))};
-    save_model(c.out, file);
+    file.metadata = training_metadata({c.data, table.rows(), std::filesystem::file_size(c.data.data), c.setup, method, nlohmann::json(metrics_json(r.test))});
+    mtl::save_model(c.out, file);
     if (report.is_open()) report << report_json(r, file.spec).dump(2) << '\n';
 }
 
@@ -141,7 +140,7 @@ Runner add_train(CLI::App& app) {
                     "task weighting: stl (main task only), ew (equal weights), oracle (equal weights, each task's rows weighted by max(0, its "
                     "--relatedness)), or a strategy (" + method_names() + ")");
     sub->add_option("--method-opt", c->method_options, "a method option KEY=VALUE, e.g. gain=exact (repeatable)");
-    sub->add_option("--out", c->out, "the model file to write (JSON)")->required();
+    sub->add_option("--out", c->out, "the model file to write (hyda's binary model format, docs/model-format.md)")->required();
     sub->add_option("--report-json", c->report_json, "also write the run's times and metrics as JSON here");
     sub->add_option("--trace", c->trace, "write one CSV row per training step (losses, weights, gains) here");
     sub->add_flag("--quiet", c->quiet, "no progress on stderr");

@@ -48,7 +48,78 @@ Gating gating_of(const ModelSpec& s) {
     return {0, 0, 0};
 }
 
+// Tensors and values of a group of parameters, saturating (a count that large is refused).
+struct Size {
+    std::uint64_t tensors = 0, values = 0;
+
+    static std::uint64_t add(std::uint64_t a, std::uint64_t b) {
+        std::uint64_t s;
+        return __builtin_add_overflow(a, b, &s) ? UINT64_MAX : s;
+    }
+    static std::uint64_t mul(std::uint64_t a, std::uint64_t b) {
+        std::uint64_t p;
+        return __builtin_mul_overflow(a, b, &p) ? UINT64_MAX : p;
+    }
+    Size& operator+=(Size o) {
+        tensors = add(tensors, o.tensors);
+        values = add(values, o.values);
+        return *this;
+    }
+    Size operator+(Size o) const { return Size(*this) += o; }
+    Size times(std::uint64_t n) const { return {mul(tensors, n), mul(values, n)}; }
+};
+
+Size layer_size(std::uint64_t in, std::uint64_t out) { return {2, Size::add(Size::mul(in, out), out)}; }
+
+Size mlp_size(const ModelSpec& s, std::uint64_t in) {
+    Size z;
+    for (const int h : s.trunk) z += layer_size(in, std::uint64_t(h)), in = std::uint64_t(h);
+    return z;
+}
+
 }  // namespace
+
+// Follows the constructor below layer by layer; tests/mtl/model_file_test.cpp compares
+// the two for every architecture. Counts, not loops over experts or levels, so that a
+// hostile spec costs no time.
+ParameterCount parameter_count(const ModelSpec& spec) {
+    const Gating g = gating_of(spec);
+    const std::uint64_t K = spec.tasks.size(), S = std::uint64_t(g.shared), P = std::uint64_t(g.per_task), L = std::uint64_t(g.levels);
+    const std::uint64_t in0 = std::uint64_t(spec.inputs), width = std::uint64_t(spec.trunk.back());
+    // The sum of size(n_j) over levels j < m, where level 0 reads the inputs and the others `width`.
+    auto levels_below = [&](std::uint64_t m, auto size) {
+        Size z;
+        if (m >= 1) z += size(in0);
+        if (m >= 2) z += size(width).times(m - 1);
+        return z;
+    };
+    auto task_gate = [&](std::uint64_t n) { return layer_size(n, P + S); };
+    auto task_experts = [&](std::uint64_t n) { return mlp_size(spec, n).times(P); };
+    Size shared, own, named;  // own: a task's gated parameters; named: every gated parameter named after a task
+    if (spec.arch == Architecture::hps) {
+        shared = mlp_size(spec, in0);
+    } else {
+        const std::uint64_t below_last = L - 1, below_two = L >= 2 ? L - 2 : 0;
+        shared = levels_below(L, [&](std::uint64_t n) { return mlp_size(spec, n).times(S); }) +
+                 levels_below(below_last, [&](std::uint64_t n) { return task_experts(n).times(K) + layer_size(n, Size::add(Size::mul(K, P), S)); }) +
+                 levels_below(below_two, [&](std::uint64_t n) { return task_gate(n).times(K); });
+        const std::uint64_t n_last = L == 1 ? in0 : width, n_before = L == 2 ? in0 : width;
+        own = (L >= 2 ? task_gate(n_before) : Size{}) + task_experts(n_last) + task_gate(n_last);
+        named = levels_below(below_last, task_experts) + levels_below(below_two, task_gate) + own;
+    }
+    ParameterCount count{shared.tensors, shared.values, 0};
+    for (const TaskSpec& t : spec.tasks) {
+        Size head;
+        std::uint64_t w = width;
+        for (const int h : t.head_hidden) head += layer_size(w, std::uint64_t(h)), w = std::uint64_t(h);
+        head += layer_size(w, std::uint64_t(t.outputs()));
+        const Size task = own + head;
+        count.tensors = Size::add(count.tensors, task.tensors);
+        count.values = Size::add(count.values, task.values);
+        count.task_name_bytes = Size::add(count.task_name_bytes, Size::mul(t.name.size(), Size::add(named.tensors, head.tensors)));
+    }
+    return count;
+}
 
 // Parameters are created in their storage order (shared first, then each task's block)
 // and drawn in that order from one generator.

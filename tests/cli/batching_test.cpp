@@ -89,9 +89,9 @@ TEST_CASE("batching: --batch-mix draws each batch's group shares, --mix-concentr
     CHECK(mixed <= 40);
     CHECK(steps_without_group_1({"--batch-mix", "g", "--mix-concentration", "1000"}, "even") <= 2);
     // The model file records the column and the concentration.
-    const nlohmann::json model = nlohmann::json::parse(read_file(dir / "even.json"));
-    CHECK(model["training"]["setup"]["batch_mix"] == "g");
-    CHECK(model["training"]["setup"]["mix_concentration"] == 1000);
+    const nlohmann::json training = training_record_json(dir / "even.json");
+    CHECK(training["setup"]["batch_mix"] == "g");
+    CHECK(training["setup"]["mix_concentration"] == 1000);
     // compare offers it too.
     const Result compare = run_hyda({"compare", "--data", dir / "data.csv", "--main", "y=1", "--drop", "g", "--trunk", "4", "--epochs", "1", "--methods", "ew",
                                      "--seeds", "1", "--quiet", "--batch-mix", "g", "--mix-concentration", "2"});
@@ -161,9 +161,9 @@ TEST_CASE("batching: --order-by visits the rows in increasing key, --batch-group
     CHECK(grouped_labelled <= 4);
     CHECK(grouped != ordered);  // the batches of the groups in shuffled order
     // The model file records the column.
-    const nlohmann::json model = nlohmann::json::parse(read_file(dir / "ordered.json"));
-    CHECK(model["training"]["setup"]["order_by"] == "key");
-    CHECK(model["training"]["setup"]["batch_groups"] == "");
+    const nlohmann::json training = training_record_json(dir / "ordered.json");
+    CHECK(training["setup"]["order_by"] == "key");
+    CHECK(training["setup"]["batch_groups"] == "");
 }
 
 TEST_CASE("batching: the --order-by / --batch-groups column's values per part, groups from numbers or text", "[cli]") {

@@ -71,25 +71,25 @@ TEST_CASE("checkpoint: a run killed during a save resumes to the model of a run 
     TempDir dir("checkpoint_kill");
     write_file(dir / "data.csv", small_csv(200));
     const std::string checkpoint = dir / "run.ckpt";
-    REQUIRE(run_hyda(train_args(dir) + std::vector<std::string>{"--quiet", "--out", dir / "reference.json"}).code == 0);
+    REQUIRE(run_hyda(train_args(dir) + std::vector<std::string>{"--quiet", "--out", dir / "reference.model"}).code == 0);
 
     // Saves after steps 2, 4 (epoch 1's end), 6, 8 (epoch 2's end), ...: the third one is
     // killed half-way through its temporary file.
     const std::vector<std::string> checkpointed = train_args(dir) + std::vector<std::string>{"--checkpoint", checkpoint, "--checkpoint-every", "2"};
-    const Child killed = run_binary(checkpointed + std::vector<std::string>{"--quiet", "--out", dir / "killed.json"}, dir / "killed.err",
+    const Child killed = run_binary(checkpointed + std::vector<std::string>{"--quiet", "--out", dir / "killed.model"}, dir / "killed.err",
                                     "HYDA_TEST_KILL_DURING_CHECKPOINT=3");
     REQUIRE(killed.signal == SIGKILL);
-    CHECK(!std::filesystem::exists(dir / "killed.json"));
+    CHECK(!std::filesystem::exists(dir / "killed.model"));
     REQUIRE(std::filesystem::exists(checkpoint + ".tmp"));  // the interrupted save
     CHECK(std::filesystem::file_size(checkpoint + ".tmp") < std::filesystem::file_size(checkpoint));
 
     // The previous checkpoint is whole: --resume continues from it, and says where.
-    const Child resumed = run_binary(checkpointed + std::vector<std::string>{"--resume", "--out", dir / "resumed.json"}, dir / "resumed.err");
+    const Child resumed = run_binary(checkpointed + std::vector<std::string>{"--resume", "--out", dir / "resumed.model"}, dir / "resumed.err");
     INFO(resumed.err);
     REQUIRE(resumed.code == 0);
     CHECK_THAT(resumed.err, Contains("resumed from " + checkpoint + " at step 4 (epoch 2/6, 0 batches into it)"));
     CHECK_THAT(resumed.err, Contains("epoch 2/6") && !Contains("epoch 1/6"));  // epoch 1 is not trained again
-    CHECK(read_file(dir / "resumed.json") == read_file(dir / "reference.json"));
+    CHECK(read_file(dir / "resumed.model") == read_file(dir / "reference.model"));
 }
 
 TEST_CASE("checkpoint: --resume refuses a checkpoint of another command, a corrupt one and a missing one", "[cli][checkpoint]") {
@@ -98,11 +98,11 @@ TEST_CASE("checkpoint: --resume refuses a checkpoint of another command, a corru
     const std::string checkpoint = dir / "run.ckpt";
     const std::vector<std::string> checkpointed = train_args(dir) + std::vector<std::string>{"--quiet", "--checkpoint", checkpoint};
     const auto resume = [&](const std::vector<std::string>& extra) {
-        return run_hyda(checkpointed + std::vector<std::string>{"--resume", "--out", dir / "m.json"} + extra);
+        return run_hyda(checkpointed + std::vector<std::string>{"--resume", "--out", dir / "m.model"} + extra);
     };
     CHECK_THAT(resume({}).err, Contains(checkpoint) && Contains("cannot read"));
     CHECK(resume({}).code == 3);
-    REQUIRE(run_hyda(checkpointed + std::vector<std::string>{"--out", dir / "m.json"}).code == 0);
+    REQUIRE(run_hyda(checkpointed + std::vector<std::string>{"--out", dir / "m.model"}).code == 0);
 
     const Result other_lr = resume({"--lr", "0.01"});
     CHECK(other_lr.code == 3);
@@ -122,7 +122,7 @@ TEST_CASE("checkpoint: --resume refuses a checkpoint of another command, a corru
     CHECK_THAT(corrupt.err, Contains(checkpoint) && Contains("corrupt"));
 
     // Options that make no sense alone are usage errors.
-    CHECK(run_hyda(train_args(dir) + std::vector<std::string>{"--resume", "--out", dir / "m.json"}).code == 2);
-    CHECK(run_hyda(train_args(dir) + std::vector<std::string>{"--checkpoint-every", "5", "--out", dir / "m.json"}).code == 2);
-    CHECK(run_hyda(train_args(dir) + std::vector<std::string>{"--checkpoint", dir / "m.json", "--out", dir / "m.json"}).code == 2);
+    CHECK(run_hyda(train_args(dir) + std::vector<std::string>{"--resume", "--out", dir / "m.model"}).code == 2);
+    CHECK(run_hyda(train_args(dir) + std::vector<std::string>{"--checkpoint-every", "5", "--out", dir / "m.model"}).code == 2);
+    CHECK(run_hyda(train_args(dir) + std::vector<std::string>{"--checkpoint", dir / "m.model", "--out", dir / "m.model"}).code == 2);
 }

@@ -8,9 +8,12 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include <unistd.h>
 
 #include "hyda/autodiff/random.hpp"
+#include "hyda/mtl/model_file.hpp"
 #include "run.hpp"
 
 namespace cli_test {
@@ -56,6 +59,9 @@ inline std::string read_file(const std::string& path) {
     s << in.rdbuf();
     return s.str();
 }
+
+// The training record `hyda train` keeps in a model file's metadata, as JSON.
+inline nlohmann::json training_record_json(const std::string& model_path) { return nlohmann::json::parse(hyda::mtl::load_model(model_path).metadata); }
 
 // `rows` rows: numeric features x1, x2 (x2 missing now and then), a categorical "color";
 // targets "label" (yes/no, from x1 + x2 + color and noise), "score" (regression around 100,

@@ -77,10 +77,10 @@ TEST_CASE("bad data exits with 3 and names the file, line and column", "[cli]") 
     CHECK(missing.code == 3);
     CHECK_THAT(missing.err, Contains("absent.csv"));
 
-    write_file(dir / "corrupt.json", "{\"format\": \"hyda-model\", \"version\": 1, \"precision\": \"float\"}");
-    const Result model = run_hyda({"eval", "--model", dir / "corrupt.json", "--data", dir / "data.csv"});
+    write_file(dir / "corrupt.model", "\x89HYDA\r\n\x1a\x02");
+    const Result model = run_hyda({"eval", "--model", dir / "corrupt.model", "--data", dir / "data.csv"});
     CHECK(model.code == 3);
-    CHECK_THAT(model.err, Contains("corrupt.json") && Contains("model"));
+    CHECK_THAT(model.err, Contains("corrupt.model") && Contains("truncated"));
 }
 
 TEST_CASE("usage and data errors read as sentences, and come before the work", "[cli]") {
@@ -110,11 +110,11 @@ TEST_CASE("usage and data errors read as sentences, and come before the work", "
     const Result one_class = run_hyda({"train", "--data", dir / "rare.csv", "--main", "y=1", "--out", dir / "r.json", "--quiet"});
     CHECK(one_class.code == 3);
     CHECK_THAT(one_class.err, Contains("rare.csv") && Contains("column 'y'") && Contains("validation part"));
-    // A damaged model file: the JSON parser's message without its internal tag.
-    REQUIRE(train({"--out", dir / "m.json"}).code == 0);
-    const std::string model = read_file(dir / "m.json");
-    write_file(dir / "cut.json", model.substr(0, model.size() / 2));
-    const Result cut = run_hyda({"predict", "--model", dir / "cut.json", "--data", dir / "data.csv"});
+    // A damaged model file: what is wrong with it, after its name.
+    REQUIRE(train({"--out", dir / "m.model"}).code == 0);
+    const std::string model = read_file(dir / "m.model");
+    write_file(dir / "cut.model", model.substr(0, model.size() / 2));
+    const Result cut = run_hyda({"predict", "--model", dir / "cut.model", "--data", dir / "data.csv"});
     CHECK(cut.code == 3);
-    CHECK_THAT(cut.err, Contains("cut.json: bad model file: parse error") && !Contains("[json."));
+    CHECK_THAT(cut.err, Contains("hyda: bad data: ") && Contains("cut.model: truncated: the file has"));
 }

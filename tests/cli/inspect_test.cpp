@@ -8,7 +8,7 @@
 #include "cli_test_support.hpp"
 #include "hyda/mtl/preprocess.hpp"
 #include "hyda/mtl/trainer.hpp"
-#include "model_file.hpp"
+#include "hyda/mtl/model_file.hpp"
 
 using namespace cli_test;
 using namespace hyda;
@@ -49,8 +49,8 @@ TEST_CASE("inspect: every number equals the library's introspection at full prec
     const nlohmann::json j = nlohmann::json::parse(r.out);
 
     // The same batch, built from the library: the split from the seed, the stored encoding.
-    const cli::ModelFile file = cli::load_model(dir / "m.json");
-    const mtl::Model<double> model = cli::model_of<double>(file, "m.json");
+    const mtl::ModelFile file = mtl::load_model(dir / "m.json");
+    const mtl::Model<double> model = mtl::model_of<double>(file, "m.json");
     const mtl::Table table = mtl::read_table(dir / "data.csv");
     const auto parts = mtl::stratified_split(table, mtl::parse_target("label=yes"), 0.6, 0.2, 3);
     const std::vector<int> rows(parts[0].begin() + 5, parts[0].begin() + 21);

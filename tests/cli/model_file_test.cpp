@@ -1,10 +1,9 @@
-// The model file: every parameter and preprocessing number reloads bit for bit, in float
-// and double; a save is atomic; a damaged file is refused with its name.
+// The hyda command's model files: mtl's binary model format (tests/mtl/model_file_test.cpp
+// covers its bytes and its loader) with the command's training record in the metadata.
+// The record reloads exactly; a damaged, foreign or old file is refused with its name and
+// the bad-data exit code.
 #include <catch2/catch.hpp>
 
-#include <cmath>
-#include <cstring>
-#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "cli_test_support.hpp"
@@ -13,135 +12,95 @@
 
 using namespace cli_test;
 using namespace hyda;
+using Catch::Contains;
 
 namespace {
 
-cli::ModelFile example_file() {
-    cli::ModelFile f;
-    f.preprocessor.features = {{"x1", mtl::ColumnType::numeric, 0.1 + 0.2, 1.0 / 3, true, {}},
-                               {"color", mtl::ColumnType::categorical, 0, 1, false, {"blue", "green", "red"}}};
-    f.preprocessor.targets = {{"label", mtl::TargetKind::binary, "yes", 0, 1, {}},
-                              {"score", mtl::TargetKind::logregression, "", std::nextafter(2.0, 3.0), 1e-300, {}},
-                              {"grade", mtl::TargetKind::multiclass, "", 0, 1, {"A", "B", "C"}}};
-    f.spec.inputs = f.preprocessor.inputs();
-    f.spec.trunk = {5, 3};
-    f.spec.activation = mtl::Activation::gelu;
-    f.spec.dropout = 0.25;
-    f.spec.tasks = f.preprocessor.tasks();
-    f.spec.tasks[1].huber_delta = 1.5;
-    f.spec.tasks[2].head_hidden = {4};
-    f.spec.init = mtl::Init::he_xavier;
-    f.training.data.data = "data.csv";
-    f.training.data.seed = 123456789012345ull;
-    f.training.data_rows = 600;
-    f.training.data_bytes = 12345;
-    f.training.method = {"hydalearn:gain=exact", "hydalearn", {"gain=exact"}};
-    f.training.test_metrics = {{"label", {{"roc_auc", 0.1 + 0.7}}}};
-    return f;
+cli::TrainingRecord example_record() {
+    cli::TrainingRecord r;
+    r.data.data = "data.csv";
+    r.data.main = "label=yes";
+    r.data.aux = {"score:regression"};
+    r.data.split_counts = {40, 25};
+    r.data.seed = 123456789012345ull;
+    r.data.relatedness = {"score=rel"};
+    r.data_rows = 600;
+    r.data_bytes = 12345;
+    r.setup.arch = "ple";
+    r.setup.levels = 3;
+    r.setup.on_nan = "skip";
+    r.setup.batch_mix = "g";
+    r.setup.mix_concentration = 0.1 + 0.2;
+    r.method = {"hydalearn:gain=exact", "hydalearn", {"gain=exact"}, true};
+    r.test_metrics = {{"label", {{"roc_auc", 0.1 + 0.7}}}};
+    return r;
 }
 
-template <class T>
-void reloads_bitwise(const std::string& precision) {
-    TempDir dir("model_file_" + precision);
-    cli::ModelFile file = example_file();
-    file.precision = precision;
-    mtl::Model<T> model(file.spec, 7);
-    // Values whose text is hard to get right: the extremes, a subnormal, -0.
-    T* first = model.parameters()[0]->value().data();
-    first[0] = std::numeric_limits<T>::max();
-    first[1] = std::numeric_limits<T>::denorm_min();
-    first[2] = -T(0);
-    first[3] = std::numeric_limits<T>::min();
-    first[4] = T(1) / T(3);
-    file.parameters = cli::parameters_of(model);
-    cli::save_model(dir / "m.json", file);
-    CHECK_FALSE(std::filesystem::exists(dir / "m.json.tmp"));
-
-    const cli::ModelFile back = cli::load_model(dir / "m.json");
-    const mtl::Model<T> reloaded = cli::model_of<T>(back, "m.json");
-    REQUIRE(reloaded.parameters().size() == model.parameters().size());
-    for (std::size_t i = 0; i < model.parameters().size(); ++i) {
-        const auto& a = model.parameters()[i]->value();
-        const auto& b = reloaded.parameters()[i]->value();
-        REQUIRE(a.size() == b.size());
-        CHECK(std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0);
-    }
-    CHECK(std::signbit(reloaded.parameters()[0]->value().data()[2]));
-    CHECK(back.precision == precision);
-    CHECK(back.preprocessor.features[0].mean == 0.1 + 0.2);
-    CHECK(back.preprocessor.features[0].scale == 1.0 / 3);
-    CHECK(back.preprocessor.features[1].levels == file.preprocessor.features[1].levels);
-    CHECK(back.preprocessor.targets[1].mean == std::nextafter(2.0, 3.0));
-    CHECK(back.preprocessor.targets[1].scale == 1e-300);
-    CHECK(back.preprocessor.targets[1].kind == mtl::TargetKind::logregression);
-    CHECK(back.spec.activation == mtl::Activation::gelu);
-    CHECK(back.spec.init == mtl::Init::he_xavier);
-    CHECK(back.spec.dropout == 0.25);
-    CHECK(back.spec.tasks[1].huber_delta == 1.5);
-    CHECK(back.spec.tasks[2].head_hidden == std::vector<int>{4});
-    CHECK(back.training.data.seed == 123456789012345ull);
-    CHECK(back.training.method.options == std::vector<std::string>{"gain=exact"});
-    CHECK(back.training.test_metrics["label"]["roc_auc"].get<double>() == 0.1 + 0.7);
+// A valid model file of a small model with the given metadata.
+mtl::ModelFile model_with(const std::string& metadata) {
+    mtl::ModelSpec spec;
+    spec.inputs = 2;
+    spec.trunk = {3};
+    spec.tasks = {mtl::TaskSpec{"label", mtl::TaskKind::binary, 2, 0, {}}};
+    return mtl::model_file_of(mtl::Model<float>(spec, 1), mtl::Preprocessor{}, metadata);
 }
 
 }  // namespace
 
-TEST_CASE("model file: a gated model keeps its architecture; a file without one is a trunk (hps)", "[cli]") {
-    TempDir dir("model_file_arch");
-    cli::ModelFile file = example_file();
-    file.spec.arch = mtl::Architecture::ple;
-    file.spec.experts = 3;
-    file.spec.task_experts = 2;
-    file.spec.levels = 3;
-    file.training.setup.arch = "ple";
-    file.training.setup.levels = 3;
-    const mtl::Model<float> model(file.spec, 7);
-    file.parameters = cli::parameters_of(model);
-    cli::save_model(dir / "m.json", file);
-    const cli::ModelFile back = cli::load_model(dir / "m.json");
-    CHECK(back.spec.arch == mtl::Architecture::ple);
-    CHECK((back.spec.experts == 3 && back.spec.task_experts == 2 && back.spec.levels == 3));
-    CHECK((back.training.setup.arch == "ple" && back.training.setup.levels == 3 && back.training.setup.experts == 0));
-    CHECK(cli::model_of<float>(back, "m.json").snapshot() == model.snapshot());
+TEST_CASE("model file: the training record reloads exactly from the metadata", "[cli]") {
+    TempDir dir("model_file_record");
+    const cli::TrainingRecord record = example_record();
+    mtl::save_model(dir / "m.model", model_with(cli::training_metadata(record)));
+    const cli::TrainingRecord back = cli::training_record(mtl::load_model(dir / "m.model"), "m.model");
+    CHECK(back.data.data == "data.csv");
+    CHECK(back.data.aux == record.data.aux);
+    CHECK(back.data.split_counts == std::vector<int>{40, 25});
+    CHECK(back.data.seed == 123456789012345ull);
+    CHECK(back.data.relatedness == record.data.relatedness);
+    CHECK((back.data_rows == 600 && back.data_bytes == 12345));
+    CHECK((back.setup.arch == "ple" && back.setup.levels == 3 && back.setup.experts == 0));
+    CHECK((back.setup.on_nan == "skip" && back.setup.batch_mix == "g" && back.setup.mix_concentration == 0.1 + 0.2));
+    CHECK((back.method.label == "hydalearn:gain=exact" && back.method.options == std::vector<std::string>{"gain=exact"} && back.method.oracle));
+    CHECK(back.test_metrics["label"]["roc_auc"].get<double>() == 0.1 + 0.7);
 
-    // The same file as one written before the architectures: without them, it names
-    // parameters a trunk model does not have.
-    nlohmann::json j = nlohmann::json::parse(read_file(dir / "m.json"));
-    for (const char* key : {"arch", "experts", "task_experts", "levels"}) j["model"].erase(key), j["training"]["setup"].erase(key);
-    write_file(dir / "old.json", j.dump());
-    const cli::ModelFile old = cli::load_model(dir / "old.json");
-    CHECK(old.spec.arch == mtl::Architecture::hps);
-    CHECK(old.training.setup.arch == "hps");
-    CHECK_THROWS_AS(cli::model_of<float>(old, "old.json"), mtl::DataError);
+    // A model saved by another program has no record: bad data, naming the file.
+    const mtl::DataError none = [&] {
+        try {
+            cli::training_record(model_with(""), "other.model");
+        } catch (const mtl::DataError& e) {
+            return e;
+        }
+        FAIL("accepted a model without a training record");
+        return mtl::DataError("", 0, "", "");
+    }();
+    CHECK_THAT(none.what(), Contains("other.model: bad model file: no training record of the hyda command"));
 }
 
-TEST_CASE("model file: float parameters reload bit for bit", "[cli]") { reloads_bitwise<float>("float"); }
-TEST_CASE("model file: double parameters reload bit for bit", "[cli]") { reloads_bitwise<double>("double"); }
-
-TEST_CASE("model file: a failed save leaves nothing; a damaged file is refused with its name", "[cli]") {
+TEST_CASE("model file: hyda writes the binary format, and refuses damaged, foreign and old files with exit code 3", "[cli]") {
     TempDir dir("model_file_errors");
-    cli::ModelFile file = example_file();
-    file.parameters = cli::parameters_of(mtl::Model<float>(file.spec, 1));
-    CHECK_THROWS(cli::save_model(dir / "no/such/dir/m.json", file));
-    CHECK_FALSE(std::filesystem::exists(dir / "no"));
+    write_file(dir / "data.csv", small_csv(120));
+    const Result train = run_hyda(std::vector<std::string>{"train"} + small_task_options(dir / "data.csv") +
+                                  std::vector<std::string>{"--out", dir / "m.model", "--quiet"});
+    INFO(train.err);
+    REQUIRE(train.code == 0);
+    const std::string good = read_file(dir / "m.model");
+    CHECK(good.starts_with("\x89HYDA\r\n\x1a"));
+    CHECK_FALSE(std::filesystem::exists(dir / "m.model.tmp"));
 
-    cli::save_model(dir / "m.json", file);
-    const std::string good = read_file(dir / "m.json");
-    auto refused = [&](const std::string& text, const std::string& why) {
-        write_file(dir / "bad.json", text);
-        try {
-            cli::model_of<float>(cli::load_model(dir / "bad.json"), dir / "bad.json");
-            FAIL("accepted: " << why);
-        } catch (const mtl::DataError& e) {
-            CHECK_THAT(e.what(), Catch::Contains("bad.json") && Catch::Contains(why));
+    auto refused = [&](const std::string& bytes, const std::string& why) {
+        write_file(dir / "bad.model", bytes);
+        for (const char* command : {"predict", "eval"}) {
+            const Result r = run_hyda({command, "--model", dir / "bad.model", "--data", dir / "data.csv"});
+            INFO(command << ": " << r.err);
+            CHECK(r.code == 3);
+            CHECK_THAT(r.err, Contains("hyda: bad data: " + (dir / "bad.model") + ": ") && Contains(why));
         }
     };
-    refused(good.substr(0, good.size() / 2), "bad model file");  // truncated
-    refused("{\"format\": \"something else\"}", "not a hyda model file");
-    std::string renamed = good;
-    renamed.replace(renamed.find("\"trunk0.W\""), 10, "\"trunk9.W\"");
-    refused(renamed, "trunk9.W");
-    std::string kind = good;
-    kind.replace(kind.find("\"gelu\""), 6, "\"swish\"");
-    refused(kind, "swish");
+    refused(good.substr(0, good.size() - 1), "truncated");
+    std::string flipped = good;
+    flipped[good.size() / 2] = char(flipped[good.size() / 2] ^ 4);
+    refused(flipped, "the checksum does not match");
+    refused("id,x1\n1,2\n", "not a hyda model file");
+    refused("{\"format\": \"hyda-model\", \"version\": 1, \"precision\": \"float\"}", "a JSON model file from an older hyda");
+    refused(mtl::encode_model(model_with("")), "no training record");
 }

@@ -24,5 +24,5 @@ TEST_CASE("on-nan: stop fails with exit 1 naming the task and step, and writes n
 
     CHECK(train({"--on-nan", "later", "--out", dir / "m.json"}).code == 2);
     REQUIRE(train({"--on-nan", "skip", "--out", dir / "m.json"}).code == 0);
-    CHECK(nlohmann::json::parse(read_file(dir / "m.json"))["training"]["setup"]["on_nan"] == "skip");
+    CHECK(training_record_json(dir / "m.json")["setup"]["on_nan"] == "skip");
 }

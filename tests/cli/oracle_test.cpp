@@ -63,10 +63,10 @@ TEST_CASE("oracle: train weights each auxiliary's rows by max(0, its relatedness
             CHECK(*low < *high);
         }
         // The relatedness columns are no inputs; the record keeps the option.
-        const nlohmann::json model = nlohmann::json::parse(read_file(dir / "m.json"));
-        for (const auto& f : model.at("preprocessor").at("features")) CHECK(f.at("column").get<std::string>().rfind("relatedness", 0) != 0);
-        CHECK(model.at("training").at("method").at("oracle") == true);
-        CHECK(model.at("training").at("data").at("relatedness").size() == 2);
+        for (const auto& f : hyda::mtl::load_model(dir / "m.json").preprocessor.features) CHECK(f.column.rfind("relatedness", 0) != 0);
+        const nlohmann::json training = training_record_json(dir / "m.json");
+        CHECK(training.at("method").at("oracle") == true);
+        CHECK(training.at("data").at("relatedness").size() == 2);
     }
 }
 

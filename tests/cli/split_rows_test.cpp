@@ -20,8 +20,7 @@ TEST_CASE("split rows: --split-rows exact part sizes, recorded, and re-derived b
                               std::vector<std::string>{"--split-rows", "40,25", "--out", dir / "m.json", "--quiet"});
     INFO(r.err);
     REQUIRE(r.code == 0);
-    const nlohmann::json model = nlohmann::json::parse(read_file(dir / "m.json"));
-    CHECK(model["training"]["data"]["split_rows"] == nlohmann::json({40, 25}));
+    CHECK(training_record_json(dir / "m.json")["data"]["split_rows"] == nlohmann::json({40, 25}));
     for (const auto& [part, rows] : {std::pair{"train", 40}, std::pair{"validation", 25}, std::pair{"test", 35}}) {
         const Result eval = run_hyda({"eval", "--model", dir / "m.json", "--data", dir / "data.csv", "--part", part, "--json"});
         INFO(part << ": " << eval.err);

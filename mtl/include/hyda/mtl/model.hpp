@@ -90,6 +90,18 @@ struct ModelSpec {
     void validate() const;
 };
 
+// The size of Model(spec)'s parameters from the spec alone, with no allocation: what a
+// model file loader checks a file against before it builds the model. Each count
+// saturates at UINT64_MAX. The spec must be valid (ModelSpec::validate).
+struct ParameterCount {
+    std::uint64_t tensors = 0;  // parameters().size()
+    std::uint64_t values = 0;   // the sum of their sizes
+    // The bytes of task names the parameter names repeat: each parameter of task k (its
+    // head, and its experts and gates where it has some) has task k's name in its own.
+    std::uint64_t task_name_bytes = 0;
+};
+ParameterCount parameter_count(const ModelSpec& spec);
+
 // A value type: a copy owns its own parameters (parameters() of the copy points into the
 // copy), and a move carries them over. A Trainer holds a reference to its model, so copy
 // the model to train a variant and keep the original unchanged.

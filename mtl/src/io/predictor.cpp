@@ -1,0 +1,56 @@
+// Inference on a loaded model. Nothing here writes to the Predictor: each call records on
+// its own tape (mtl::predict), and Model::forward only reads the parameters.
+#include <stdexcept>
+
+#include "hyda/mtl/model_file.hpp"
+#include "hyda/mtl/trainer.hpp"
+
+namespace hyda::mtl {
+namespace {
+
+std::variant<Model<float>, Model<double>> build(const ModelFile& file, const std::string& source) {
+    if (file.precision == Precision::float64) return model_of<double>(file, source);
+    return model_of<float>(file, source);
+}
+
+// mtl::predict's probabilities and standardized values, with regression outputs taken
+// back to their target's units (a multiclass task's probabilities have none).
+std::vector<std::vector<double>> in_target_units(std::vector<std::vector<double>> out, const Preprocessor& pre) {
+    for (std::size_t k = 0; k < pre.targets.size(); ++k)
+        if (pre.targets[k].kind != TargetKind::multiclass)
+            for (double& v : out[k]) v = pre.to_target_units(int(k), v);
+    return out;
+}
+
+}  // namespace
+
+Predictor::Predictor(ModelFile file, const std::string& source) : file_(std::move(file)), model_(build(file_, source)) {
+    file_.parameters = {};  // the model holds them now
+}
+
+Predictor Predictor::load(const std::string& path) { return Predictor(load_model(path), path); }
+
+std::vector<std::vector<double>> Predictor::predict(const Table& table, std::span<const int> rows) const {
+    if (file_.preprocessor.features.empty())
+        throw std::invalid_argument("Predictor::predict: the model has no preprocessor to encode a table (predict_inputs takes encoded inputs)");
+    return std::visit(
+        [&]<class T>(const Model<T>& model) { return in_target_units(mtl::predict(model, file_.preprocessor.transform<T>(table, rows, false)), file_.preprocessor); },
+        model_);
+}
+
+std::vector<std::vector<double>> Predictor::predict_inputs(std::span<const float> x, int rows) const {
+    if (rows < 0 || x.size() != std::size_t(rows) * std::size_t(inputs()))
+        throw std::invalid_argument("Predictor::predict_inputs: " + std::to_string(x.size()) + " values for " + std::to_string(rows) + " rows of " +
+                                    std::to_string(inputs()) + " inputs");
+    return std::visit(
+        [&]<class T>(const Model<T>& model) {
+            Dataset<T> data;
+            data.rows = rows;
+            data.features = inputs();
+            data.x.assign(x.begin(), x.end());
+            return in_target_units(mtl::predict(model, data), file_.preprocessor);
+        },
+        model_);
+}
+
+}  // namespace hyda::mtl
