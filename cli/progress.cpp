@@ -25,6 +25,7 @@ EpochProgress::EpochProgress(std::ostream& err, std::vector<std::string> tasks, 
 
 void EpochProgress::operator()(const mtl::EpochReport& r) {
     seconds_ += r.seconds;
+    ++seen_;
     const int done = r.epoch + 1;
     std::string line = "epoch " + std::to_string(done) + "/" + std::to_string(epochs_) + "  loss";
     for (std::size_t k = 0; k < tasks_.size(); ++k) line += ' ' + tasks_[k] + ' ' + fixed(r.train_loss[k]);
@@ -34,7 +35,7 @@ void EpochProgress::operator()(const mtl::EpochReport& r) {
         line += "  validation " + metric_ + ' ' + fixed(v) + (r.best ? " (best)" : "");
     }
     if (r.skipped_steps > 0) line += "  skipped " + std::to_string(r.skipped_steps) + " steps (non-finite loss or gradient)";
-    const double per_epoch = seconds_ / done;
+    const double per_epoch = seconds_ / seen_;
     char rate[32];
     std::snprintf(rate, sizeof rate, "%.3g", per_epoch);
     line += std::string("  ") + rate + " s/epoch";

@@ -24,7 +24,8 @@ private:
     std::vector<std::string> tasks_;
     std::string metric_;
     int epochs_;
-    double seconds_ = 0;
+    double seconds_ = 0;  // over the epochs reported here (a resumed run's first is not epoch 1)
+    int seen_ = 0;
 };
 
 }  // namespace hyda::cli

@@ -3,7 +3,9 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 
+#include "checkpoint_file.hpp"
 #include "commands.hpp"
 #include "data_setup.hpp"
 #include "exit_codes.hpp"
@@ -23,6 +25,7 @@ struct TrainCommand {
     std::vector<std::string> method_options;
     std::string out, report_json, trace;
     bool quiet = false;
+    CheckpointOptions checkpoint;
 };
 
 std::ofstream open_output(const std::string& path, const char* option) {
@@ -73,8 +76,28 @@ void run_train(const TrainCommand& c, Io& io) {
     std::ofstream trace, report;  // opened before the work, so that a bad path fails early
     if (!c.trace.empty()) trace = open_output(c.trace, "--trace");
     if (!c.report_json.empty()) report = open_output(c.report_json, "--report-json");
-    const std::filesystem::path folder = std::filesystem::path(c.out).parent_path();
-    if (!folder.empty() && !std::filesystem::is_directory(folder)) throw UsageError("--out: no folder " + folder.string() + " to save " + c.out + " in");
+    for (const auto& [option, path] : {std::pair{"--out", c.out}, {"--checkpoint", c.checkpoint.file}}) {
+        const std::filesystem::path folder = std::filesystem::path(path).parent_path();
+        if (!folder.empty() && !std::filesystem::is_directory(folder)) throw UsageError(std::string(option) + ": no folder " + folder.string() + " to save " + path + " in");
+    }
+    if (c.checkpoint.file == c.out) throw UsageError("--checkpoint: the checkpoints need a file of their own, not the --out model file");
+    // Read first, so that a missing or foreign checkpoint fails before any work.
+    std::optional<Checkpointing> checkpointing;
+    if (!c.checkpoint.file.empty()) {
+        Checkpointing& cp = checkpointing.emplace();
+        cp.every = c.checkpoint.every;
+        cp.identity = checkpoint_identity(c.data, c.setup, method);
+        cp.save = CheckpointSaver(c.checkpoint.file);
+        if (c.checkpoint.resume) {
+            cp.resume_bytes = read_checkpoint(c.checkpoint.file);
+            cp.resume_source = c.checkpoint.file;
+            if (!c.quiet)
+                cp.on_resume = [&](const mtl::CheckpointPosition& at) {
+                    io.err << "resumed from " << c.checkpoint.file << " at step " << at.step << " (epoch " << at.epoch + 1 << "/" << c.setup.epochs << ", "
+                           << at.batch << " batches into it)" << std::endl;
+                };
+        }
+    }
 
     const mtl::Table table = mtl::read_table(c.data.data);
     const Parts parts = split_rows(table, c.data, c.data.seed);
@@ -87,7 +110,7 @@ void run_train(const TrainCommand& c, Io& io) {
         mtl::Model<T> model(model_shape, c.data.seed);
         std::vector<std::string> names;
         for (const auto& t : model_shape.tasks) names.push_back(t.name);
-        RunSetup run{c.setup, method, c.data.seed, c.trace.empty() ? nullptr : &trace, {}};
+        RunSetup run{c.setup, method, c.data.seed, c.trace.empty() ? nullptr : &trace, {}, checkpointing ? &*checkpointing : nullptr};
         if (!c.quiet) run.on_epoch = EpochProgress(io.err, names, mtl::main_metric_name(model_shape.tasks[0].kind), c.setup.epochs);
         RunReport result = train_and_evaluate(model, data, run);
         file = mtl::model_file_of(model, preprocessor, "");
@@ -121,6 +144,16 @@ Runner add_train(CLI::App& app) {
     sub->add_option("--report-json", c->report_json, "also write the run's times and metrics as JSON here");
     sub->add_option("--trace", c->trace, "write one CSV row per training step (losses, weights, gains) here");
     sub->add_flag("--quiet", c->quiet, "no progress on stderr");
+    CLI::Option* checkpoint =
+        sub->add_option("--checkpoint", c->checkpoint.file,
+                        "save a training checkpoint here at each epoch's end (written whole or not at all; docs/checkpoints.md)");
+    sub->add_option("--checkpoint-every", c->checkpoint.every, "also save a checkpoint every N training steps (0: at each epoch's end only)")
+        ->check(at_least(0))
+        ->needs(checkpoint);
+    sub->add_flag("--resume", c->checkpoint.resume,
+                  "continue the run saved in the --checkpoint file, which must come from the same command (data file contents, options, seed); "
+                  "the model it ends with is the one an uninterrupted run writes")
+        ->needs(checkpoint);
     return [c](Io& io) { run_train(*c, io); };
 }
 

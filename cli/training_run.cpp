@@ -10,8 +10,19 @@ RunReport train_and_evaluate(mtl::Model<T>& model, const Encoded<T>& data, const
     mtl::TrainOptions options = train_options(run.setup, run.seed);
     options.trace = run.trace;
     options.on_epoch = run.on_epoch;
+    const Checkpointing* checkpointing = run.checkpointing;
+    if (checkpointing) {
+        options.checkpoint_every = checkpointing->every;
+        options.checkpoint_epochs = true;
+        options.on_checkpoint = checkpointing->save;
+        options.checkpoint_identity = checkpointing->identity;
+    }
     const auto strategy = make_strategy(run.method, model.spec());
     mtl::Trainer<T> trainer(model, *strategy, options);
+    if (checkpointing && checkpointing->resume_bytes) {
+        const mtl::CheckpointPosition at = trainer.resume(*checkpointing->resume_bytes, checkpointing->resume_source);
+        if (checkpointing->on_resume) checkpointing->on_resume(at);
+    }
     // The oracle trains on the same rows with their relatedness as row weights.
     std::optional<mtl::Dataset<T>> weighted;
     if (run.method.oracle) {

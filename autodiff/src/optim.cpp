@@ -110,6 +110,11 @@ void SGD<T>::update() {
 }
 
 template <class T>
+void SGD<T>::visit_state(StateVisitor& v) {
+    v("velocity", std::span<T>(velocity_));  // empty without momentum
+}
+
+template <class T>
 void SGD<T>::fill_preconditioner(std::size_t param_index, T* diag) const {
     std::fill_n(diag, this->params()[param_index]->size(), this->lr());
 }
@@ -154,6 +159,13 @@ void AdamBase<T>::update() {
             theta[j] = shrink * theta[j] - step_size * m[j] / denominator(v[j], sqrt_bias2);
         }
     }
+}
+
+template <class T>
+void AdamBase<T>::visit_state(StateVisitor& v) {
+    v("steps", t_);
+    v("first_moment", std::span<T>(m_));
+    v("second_moment", std::span<T>(v_));
 }
 
 template <class T>

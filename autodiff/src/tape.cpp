@@ -43,6 +43,11 @@ std::size_t Tape<T>::size() const {
 }
 
 template <class T>
+void Tape<T>::visit_state(StateVisitor& v) {
+    v("dropout_rng", state_->rng);
+}
+
+template <class T>
 Var<T> Tape<T>::input(const T* data, int rows, int cols, std::string_view name) {
     if (rows < 0 || cols < 0 || (data == nullptr && rows > 0 && cols > 0)) {
         throw std::invalid_argument("input '" + std::string(name) + "': invalid data or shape " + shape_string(rows, cols));

@@ -1,5 +1,6 @@
-// Trainer<T>::fit: the epoch loop, the learning-rate schedule, early stopping and the
-// best epoch's restore.
+// Trainer<T>::fit: the epoch loop, the learning-rate schedule, early stopping, the best
+// epoch's restore, and when to save a checkpoint (checkpoint.cpp saves it). Its way
+// through the run lives in State::progress, so that a resumed fit() continues it.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -7,6 +8,7 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "hyda/mtl/data_error.hpp"
 #include "main_metric.hpp"
 #include "trainer_state.hpp"
 
@@ -28,45 +30,54 @@ TrainResult Trainer<T>::fit(const Dataset<T>& train, const Dataset<T>* validatio
                                         *why + " (early stopping and restore_best follow this metric)");
         }
     }
-    TrainResult result;
-    std::vector<std::vector<T>> best;
-    std::optional<double> best_metric;
-    int since_best = 0;
+    s.begin_fit(train, validation);
+    typename State::Progress& p = s.progress;
     const double lr0 = s.opt.lr;
-    for (int epoch = 0; epoch < s.opt.epochs; ++epoch) {
+    const int every = s.opt.checkpoint_every;
+    while (s.epoch < s.opt.epochs) {
+        const int epoch = s.epoch;
         const auto t0 = std::chrono::steady_clock::now();
-        s.epoch = epoch;
+        auto seconds = [&] { return p.seconds + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
         double lr = lr0;
         if (s.opt.schedule == Schedule::cosine) lr = lr0 * 0.5 * (1 + std::cos(M_PI * epoch / std::max(1, s.opt.epochs)));
         if (s.opt.schedule == Schedule::step) lr = lr0 * std::pow(s.opt.step_gamma, epoch / std::max(1, s.opt.step_every));
         s.optimizer->set_lr(T(lr));
 
         const std::vector<std::vector<int>> batches = epoch_batches(train, s.opt.batching, s.opt.batch_size, s.opt.seed, epoch, s.opt.mix_concentration);
-        EpochReport report;
-        report.epoch = epoch;
-        report.train_loss.assign(std::size_t(s.K), 0.0);
-        report.mean_coefficients.assign(std::size_t(s.K), 0.0);
+        if (std::size_t(p.batch) > batches.size())  // the data matched the checkpoint's: only a forged one gets here
+            throw DataError(s.resumed_from, 0, "", "the checkpoint is at batch " + std::to_string(p.batch) + " of epoch " + std::to_string(epoch) + ", which has " +
+                                                       std::to_string(batches.size()));
+        EpochReport& report = p.report;
         // A batch's loss of task k is a mean over its rows labelled for k: weighted by
         // their count, the epoch's loss is the mean over every labelled row, and a batch
         // without a label for k (loss 0, no measurement) does not pull it down.
-        std::vector<double> labelled(std::size_t(s.K), 0.0);
-        const std::int64_t skipped_before = s.skipped;
-        for (const std::vector<int>& rows : batches) {
+        bool checkpoint_due = false;
+        while (std::size_t(p.batch) < batches.size()) {
+            const std::vector<int>& rows = batches[std::size_t(p.batch)];
             const std::int64_t skipped = s.skipped;
             step(train, rows, validation);
-            if (s.skipped != skipped) continue;  // its losses are not finite, its coefficients not computed
-            for (int k = 0; k < s.K; ++k) {
-                const auto& y = train.labels[std::size_t(k)];
-                const auto n = double(std::count_if(rows.begin(), rows.end(), [&](int r) { return !std::isnan(y[std::size_t(r)]); }));
-                report.train_loss[std::size_t(k)] += n * s.loss_values[std::size_t(k)];
-                labelled[std::size_t(k)] += n;
-                report.mean_coefficients[std::size_t(k)] += s.reported[std::size_t(k)];
+            ++p.batch;
+            if (s.skipped == skipped) {  // else its losses are not finite, its coefficients not computed
+                for (int k = 0; k < s.K; ++k) {
+                    const auto& y = train.labels[std::size_t(k)];
+                    const auto n = double(std::count_if(rows.begin(), rows.end(), [&](int r) { return !std::isnan(y[std::size_t(r)]); }));
+                    report.train_loss[std::size_t(k)] += n * s.loss_values[std::size_t(k)];
+                    p.labelled[std::size_t(k)] += n;
+                    report.mean_coefficients[std::size_t(k)] += s.reported[std::size_t(k)];
+                }
+            }
+            checkpoint_due = every > 0 && s.steps % every == 0;
+            if (checkpoint_due && std::size_t(p.batch) < batches.size()) {  // one that ends the epoch waits for its end
+                const double before = p.seconds;
+                p.seconds = seconds();
+                s.save_checkpoint();
+                p.seconds = before;
             }
         }
-        report.skipped_steps = int(s.skipped - skipped_before);
+        report.skipped_steps = int(s.skipped - p.skipped_before);
         const auto used = double(batches.size()) - report.skipped_steps;
         for (int k = 0; k < s.K; ++k) {
-            if (labelled[std::size_t(k)] > 0) report.train_loss[std::size_t(k)] /= labelled[std::size_t(k)];
+            if (p.labelled[std::size_t(k)] > 0) report.train_loss[std::size_t(k)] /= p.labelled[std::size_t(k)];
             if (used > 0) report.mean_coefficients[std::size_t(k)] /= used;
         }
         s.strategy.end_epoch(report.train_loss);
@@ -75,23 +86,26 @@ TrainResult Trainer<T>::fit(const Dataset<T>& train, const Dataset<T>* validatio
             const std::string what = "fit: validation data after epoch " + std::to_string(epoch);
             report.validation_metric = detail::main_metric_of_valid(s.model, *validation, s.main, what).value();
         }
-        if (report.validation_metric && (!best_metric || *report.validation_metric > *best_metric)) {
-            best_metric = report.validation_metric;
+        TrainResult& result = p.result;
+        if (report.validation_metric && (!result.best_validation_metric || *report.validation_metric > *result.best_validation_metric)) {
+            result.best_validation_metric = report.validation_metric;
             result.best_epoch = epoch;
             report.best = true;
-            since_best = 0;
-            if (s.opt.restore_best) best = s.model.snapshot();
+            p.since_best = 0;
+            if (s.opt.restore_best) p.best = s.model.snapshot();
         } else {
-            ++since_best;
+            ++p.since_best;
         }
-        report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        report.seconds = seconds();
         result.epochs.push_back(report);
         if (s.opt.on_epoch) s.opt.on_epoch(report);
-        if (validation && s.opt.patience > 0 && since_best >= s.opt.patience) break;
+        if (epoch + 1 == s.opt.epochs || (validation && s.opt.patience > 0 && p.since_best >= s.opt.patience)) break;
+        ++s.epoch;
+        s.start_epoch();
+        if (checkpoint_due || s.opt.checkpoint_epochs) s.save_checkpoint();
     }
-    result.best_validation_metric = best_metric;
-    if (validation && s.opt.restore_best && !best.empty()) s.model.restore(best);
-    return result;
+    if (validation && s.opt.restore_best && !p.best.empty()) s.model.restore(p.best);
+    return p.result;
 }
 
 template TrainResult Trainer<float>::fit(const Dataset<float>&, const Dataset<float>*);

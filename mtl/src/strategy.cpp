@@ -92,6 +92,7 @@ std::unique_ptr<Strategy> make_strategy(const std::string& name, int tasks, int 
         o.finish();
         s->tasks_ = tasks;
         s->main_ = main;
+        s->options_ = options;
         return s;
     }
     std::string known;

@@ -30,7 +30,8 @@ void Trainer<T>::State::write_trace() {
         auto cells = [&](auto value_of, int n) {
             for (int i = 0; i < n; ++i) out += ',', append_number(out, double(value_of(i)));
         };
-        if (steps == 0) {
+        if (!traced) {  // the first row this trainer writes: step 0, or the step a resumed run continues at
+            traced = true;
             out += "step,epoch";
             for (const char* what : {"loss_", "coef_", "gain_", "gnorm_"})
                 for (const auto& t : tasks)

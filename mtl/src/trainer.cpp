@@ -28,6 +28,8 @@ void TrainOptions::validate() const {
     require(std::isfinite(clip_norm) && clip_norm >= 0, "clip_norm must be finite and >= 0 (0 = off), got " + std::to_string(clip_norm));
     require(on_nan == NanPolicy::stop || on_nan == NanPolicy::skip, "on_nan must be stop or skip");
     require(patience >= 0, "patience must be >= 0 (0 = never stop early), got " + std::to_string(patience));
+    require(checkpoint_every >= 0, "checkpoint_every must be >= 0 (0 = never), got " + std::to_string(checkpoint_every));
+    require(!(checkpoint_every > 0 || checkpoint_epochs) || on_checkpoint != nullptr, "checkpoints (checkpoint_every, checkpoint_epochs) need on_checkpoint");
 }
 
 template <class T>
@@ -105,6 +107,8 @@ Trainer<T>::State::State(Model<T>& m, Strategy& s, TrainOptions o)
     scaled.resize(largest);
     backup.resize(shared_total);
     precond.resize(shared_total);
+    make_identity();
+    start_epoch();
 }
 
 template <class T>

@@ -10,15 +10,18 @@
 //   sample_statistics.cpp  per-sample inner products, norms, the reweighted gradients,
 //                          the main gain's self terms (debiased_self_gain)
 //   trace.cpp              the per-step trace
+//   checkpoint.cpp         the state a checkpoint holds, saving and resuming it
 // Trainer<T>::fit, the epoch loop, is in fit.cpp.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "hyda/autodiff/random.hpp"
 #include "hyda/mtl/trainer.hpp"
+#include "io/checkpoint_codec.hpp"
 
 namespace hyda::mtl {
 
@@ -73,6 +76,25 @@ struct Trainer<T>::State {
     std::vector<double> tracked_gram, track_scale;
     std::vector<const T*> gram_rows;  // the K rows add_gram reads
     std::string trace_text;  // one step's trace, built then written whole
+    bool traced = false;     // the trace's header is written
+
+    // fit()'s way through the run, here so that a checkpoint holds it (fit.cpp).
+    struct Progress {
+        TrainResult result;                // the epochs done, the best epoch and metric so far
+        std::vector<std::vector<T>> best;  // the best epoch's parameters (restore_best)
+        int since_best = 0;                // epochs since the best
+        int batch = 0;                     // the epoch's next batch
+        EpochReport report;                // the epoch's sums so far, then its report
+        std::vector<double> labelled;      // per task, the epoch's labelled rows so far
+        std::int64_t skipped_before = 0;   // `skipped` when the epoch began
+        double seconds = 0;                // the epoch's time before a resume
+    };
+    Progress progress;
+    detail::Identity identity;  // what a checkpoint of this trainer must match, data aside
+    detail::Identity data;      // the data of the running fit()
+    // After resume(): the checkpoint's data, which the next fit() must match, and its source.
+    std::optional<detail::Identity> resumed_data;
+    std::string resumed_from;
 
     State(Model<T>& m, Strategy& s, TrainOptions o);
     // Its Vars point into its tape and seed_ptrs into seeds: a copy would read the original's.
@@ -136,6 +158,19 @@ struct Trainer<T>::State {
 
     // --- trace.cpp ---
     void write_trace();
+
+    // --- checkpoint.cpp ---
+    // identity: the model, the strategy, the options.
+    void make_identity();
+    // Progress for a new epoch: the sums zero, `skipped` noted.
+    void start_epoch();
+    // Every field a checkpoint holds, in its order: saves or loads them (resume).
+    void visit_state(detail::CheckpointVisitor& v);
+    // data = the identity of fit()'s data; after resume() checks it against the
+    // checkpoint's, else a fresh run: progress and epoch from the start.
+    void begin_fit(const Dataset<T>& train, const Dataset<T>* validation);
+    // A checkpoint of now, to on_checkpoint.
+    void save_checkpoint();
 };
 
 }  // namespace hyda::mtl

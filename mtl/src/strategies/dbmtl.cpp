@@ -31,4 +31,9 @@ void DualBalancing::do_coefficients(const StepContext& ctx, std::span<double> c)
     }
 }
 
+void DualBalancing::visit_state(StateVisitor& v) {
+    v("steps", steps_);
+    v("norm_average", norm_average_);
+}
+
 }  // namespace hyda::mtl

@@ -43,6 +43,7 @@ class DualBalancing final : public Strategy {
 public:
     DualBalancing(int tasks, detail::Options& options);
     std::string name() const override { return "dbmtl"; }
+    void visit_state(StateVisitor& v) override;
 
 private:
     void do_coefficients(const StepContext& ctx, std::span<double> c) override;

@@ -26,4 +26,11 @@ void DynamicWeightAverage::do_end_epoch(std::span<const double> mean_losses) {
     for (double& w : weights_) w *= double(K);
 }
 
+void DynamicWeightAverage::visit_state(StateVisitor& v) {
+    v("epochs_seen", epochs_seen_);
+    v("weights", weights_);
+    v("previous", previous_);
+    v("latest", latest_);
+}
+
 }  // namespace hyda::mtl

@@ -23,6 +23,7 @@ class DynamicWeightAverage final : public Strategy {
 public:
     DynamicWeightAverage(int tasks, detail::Options& options);
     std::string name() const override { return "dwa"; }
+    void visit_state(StateVisitor& v) override;
 
 private:
     void do_coefficients(const StepContext& ctx, std::span<double> c) override;

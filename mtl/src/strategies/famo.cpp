@@ -72,4 +72,11 @@ void FAMO::do_after_step(std::span<const double> before, std::span<const double>
     }
 }
 
+void FAMO::visit_state(StateVisitor& v) {
+    v("updates", updates_);
+    v("logits", logits_);
+    v("first_moment", first_moment_);
+    v("second_moment", second_moment_);
+}
+
 }  // namespace hyda::mtl

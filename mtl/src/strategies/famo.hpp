@@ -43,6 +43,7 @@ class FAMO final : public Strategy {
 public:
     FAMO(int tasks, detail::Options& options);
     std::string name() const override { return "famo"; }
+    void visit_state(StateVisitor& v) override;
     Needs needs() const override;
 
 private:

@@ -48,4 +48,9 @@ void GradNorm::do_coefficients(const StepContext& ctx, std::span<double> c) {
     for (double& w : weights_) w *= scale;
 }
 
+void GradNorm::visit_state(StateVisitor& v) {
+    v("weights", weights_);
+    v("initial_loss", initial_loss_);
+}
+
 }  // namespace hyda::mtl

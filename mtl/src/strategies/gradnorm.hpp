@@ -42,6 +42,7 @@ class GradNorm final : public Strategy {
 public:
     GradNorm(int tasks, detail::Options& options);
     std::string name() const override { return "gradnorm"; }
+    void visit_state(StateVisitor& v) override;
     Needs needs() const override;
 
 private:

@@ -76,4 +76,13 @@ void GradVac::do_layer_coefficients(const StepContext& ctx, std::span<double> c,
     }
 }
 
+void GradVac::visit_state(StateVisitor& v) {
+    // Per layer, sized at the first step; else tasks x tasks from the start.
+    if (per_layer_) {
+        v.resizable("targets", targets_);
+    } else {
+        v("targets", targets_);
+    }
+}
+
 }  // namespace hyda::mtl

@@ -38,6 +38,7 @@ class GradVac final : public Strategy {
 public:
     GradVac(int tasks, detail::Options& options);
     std::string name() const override { return "gradvac"; }
+    void visit_state(StateVisitor& v) override;
     Needs needs() const override {
         Needs n;
         n.layer_grams = per_layer_;

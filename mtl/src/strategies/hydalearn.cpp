@@ -151,4 +151,10 @@ void HydaLearn::do_sample_weights(const SampleContext& ctx, std::span<double> w)
     }
 }
 
+void HydaLearn::visit_state(StateVisitor& v) {
+    v("smoothed", smoothed_);
+    v.resizable("layer_smoothed", layer_smoothed_);
+    v("started", started_);
+}
+
 }  // namespace hyda::mtl

@@ -19,6 +19,7 @@ class HydaLearn final : public Strategy {
 public:
     HydaLearn(int tasks, int main, detail::Options& options);
     std::string name() const override { return "hydalearn"; }
+    void visit_state(StateVisitor& v) override;
     Needs needs() const override;
 
 private:

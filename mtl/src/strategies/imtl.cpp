@@ -63,4 +63,8 @@ void IMTL::do_coefficients(const StepContext& ctx, std::span<double> c) {
 
 void IMTL::do_head_weights(std::span<const double>, std::span<double> h) const { std::copy(scale_.begin(), scale_.end(), h.begin()); }
 
+void IMTL::visit_state(StateVisitor& v) {
+    v("log_scale", log_scale_);
+}
+
 }  // namespace hyda::mtl

@@ -68,6 +68,7 @@ class IMTL final : public Strategy {
 public:
     IMTL(int tasks, detail::Options& options);
     std::string name() const override { return "imtl"; }
+    void visit_state(StateVisitor& v) override;
     Needs needs() const override;
 
 private:

@@ -26,4 +26,8 @@ void MetaBalance::do_coefficients(const StepContext& ctx, std::span<double> c) {
     }
 }
 
+void MetaBalance::visit_state(StateVisitor& v) {
+    v("norm_average", norm_average_);
+}
+
 }  // namespace hyda::mtl

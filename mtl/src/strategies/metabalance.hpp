@@ -34,6 +34,7 @@ class MetaBalance final : public Strategy {
 public:
     MetaBalance(int tasks, detail::Options& options);
     std::string name() const override { return "metabalance"; }
+    void visit_state(StateVisitor& v) override;
 
 private:
     void do_coefficients(const StepContext& ctx, std::span<double> c) override;

@@ -42,4 +42,8 @@ void MoCo::do_coefficients(const StepContext& ctx, std::span<double> c) {
     std::copy(lambda_.begin(), lambda_.end(), c.begin());
 }
 
+void MoCo::visit_state(StateVisitor& v) {
+    v("lambda", lambda_);
+}
+
 }  // namespace hyda::mtl

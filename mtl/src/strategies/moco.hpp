@@ -34,6 +34,7 @@ class MoCo final : public Strategy {
 public:
     MoCo(int tasks, detail::Options& options);
     std::string name() const override { return "moco"; }
+    void visit_state(StateVisitor& v) override;
     Needs needs() const override {
         Needs n;
         n.tracked_gradients = true;

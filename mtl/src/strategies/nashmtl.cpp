@@ -37,4 +37,9 @@ void NashMTL::do_coefficients(const StepContext& ctx, std::span<double> c) {
 
 void NashMTL::do_head_weights(std::span<const double>, std::span<double> h) const { std::copy(alpha_.begin(), alpha_.end(), h.begin()); }
 
+void NashMTL::visit_state(StateVisitor& v) {
+    v("solved", solved_);
+    v("alpha", alpha_);
+}
+
 }  // namespace hyda::mtl

@@ -37,6 +37,7 @@ class NashMTL final : public Strategy {
 public:
     NashMTL(int tasks, detail::Options& options);
     std::string name() const override { return "nashmtl"; }
+    void visit_state(StateVisitor& v) override;
 
 private:
     void do_coefficients(const StepContext& ctx, std::span<double> c) override;

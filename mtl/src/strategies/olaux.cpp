@@ -38,4 +38,10 @@ void OnlineAuxiliaryWeighting::do_coefficients(const StepContext& ctx, std::span
     steps_in_window_ = 0;
 }
 
+void OnlineAuxiliaryWeighting::visit_state(StateVisitor& v) {
+    v("steps_in_window", steps_in_window_);
+    v("weights", weights_);
+    v("window_sum", window_sum_);
+}
+
 }  // namespace hyda::mtl

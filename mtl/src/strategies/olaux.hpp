@@ -33,6 +33,7 @@ class OnlineAuxiliaryWeighting final : public Strategy {
 public:
     OnlineAuxiliaryWeighting(int tasks, int main, detail::Options& options);
     std::string name() const override { return "olaux"; }
+    void visit_state(StateVisitor& v) override;
 
 private:
     void do_coefficients(const StepContext& ctx, std::span<double> c) override;

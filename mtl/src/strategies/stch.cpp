@@ -67,4 +67,11 @@ void SmoothTchebycheff::do_coefficients(const StepContext& ctx, std::span<double
     for (std::size_t k = 0; k < K; ++k) c[k] = ctx.losses[k] > 0 ? double(K) * scaled_[k] * preference_[k] / ctx.losses[k] : 0.0;
 }
 
+void SmoothTchebycheff::visit_state(StateVisitor& v) {
+    v("have_nadir", have_nadir_);
+    v("nadir_sum", nadir_sum_);
+    v("nadir_count", nadir_count_);
+    v("nadir", nadir_);
+}
+
 }  // namespace hyda::mtl

@@ -38,6 +38,7 @@ class SmoothTchebycheff final : public Strategy {
 public:
     SmoothTchebycheff(int tasks, detail::Options& options);
     std::string name() const override { return "stch"; }
+    void visit_state(StateVisitor& v) override;
 
 private:
     void do_coefficients(const StepContext& ctx, std::span<double> c) override;

@@ -17,4 +17,8 @@ void UncertaintyWeighting::do_coefficients(const StepContext& ctx, std::span<dou
     }
 }
 
+void UncertaintyWeighting::visit_state(StateVisitor& v) {
+    v("log_variance", log_variance_);
+}
+
 }  // namespace hyda::mtl

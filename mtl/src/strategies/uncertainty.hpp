@@ -31,6 +31,7 @@ class UncertaintyWeighting final : public Strategy {
 public:
     UncertaintyWeighting(int tasks, detail::Options& options);
     std::string name() const override { return "uncertainty"; }
+    void visit_state(StateVisitor& v) override;
 
 private:
     void do_coefficients(const StepContext& ctx, std::span<double> c) override;

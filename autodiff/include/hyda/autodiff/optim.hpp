@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "hyda/autodiff/parameter.hpp"
+#include "hyda/autodiff/state.hpp"
 #include "hyda/kernels/export.hpp"
 
 #pragma GCC visibility push(default)  // the public API: exported by the shared libraries (cmake/package.cmake)
@@ -52,6 +53,11 @@ public:
     void preconditioner(std::size_t param_index, T* diag) const;
 
     std::span<Parameter<T>* const> params() const { return params_; }
+
+    // The state a later step reads (state.hpp): the per-element buffers and the step
+    // count, one array over all parameters in params() order. Not the learning rate,
+    // which is a setting its owner sets (a schedule sets it every epoch).
+    virtual void visit_state(StateVisitor& v) = 0;
 
 protected:
     // Throws std::invalid_argument for a null or repeated parameter, one whose value()
@@ -89,6 +95,7 @@ template <class T>
 class SGD final : public Optimizer<T> {
 public:
     SGD(std::vector<Parameter<T>*> params, T lr, SGDOptions<T> options = {});
+    void visit_state(StateVisitor& v) override;
 
 private:
     void update() override;
@@ -122,6 +129,7 @@ template <class T>
 class AdamBase : public Optimizer<T> {
 public:
     std::int64_t steps() const { return t_; }  // steps taken
+    void visit_state(StateVisitor& v) final;
 
 protected:
     // name: for error messages.

@@ -29,6 +29,9 @@ public:
     using result_type = std::uint64_t;
     explicit Rng(std::uint64_t seed = 0) : state_(seed) {}
 
+    // The position in the stream: Rng(state()) continues from here (checkpoints).
+    std::uint64_t state() const { return state_; }
+
     static constexpr result_type min() { return 0; }
     static constexpr result_type max() { return ~result_type(0); }
 

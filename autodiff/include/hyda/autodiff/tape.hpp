@@ -29,6 +29,7 @@
 #include <string_view>
 
 #include "hyda/autodiff/parameter.hpp"
+#include "hyda/autodiff/state.hpp"
 #include "hyda/kernels/gemm.hpp"
 
 // Internal: declared before the exported part below, so the shared library hides it.
@@ -122,6 +123,9 @@ public:
     void skip_param_grad(Var<T> p, std::uint64_t losses);
 
     std::size_t size() const;  // number of nodes recorded since reset()
+
+    // The state a later step reads: the dropout Rng's position (state.hpp).
+    void visit_state(StateVisitor& v);
 
 private:
     friend struct detail::TapeState<T>;

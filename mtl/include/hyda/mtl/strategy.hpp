@@ -13,8 +13,12 @@
 #include <string>
 #include <vector>
 
+#include "hyda/autodiff/state.hpp"
+
 #pragma GCC visibility push(default)  // the public API: exported by the shared libraries (cmake/package.cmake)
 namespace hyda::mtl {
+
+using StateVisitor = ad::StateVisitor;
 
 // The preconditioner P of the gains: the optimizer's own step (its diagonal
 // preconditioner, lr included) or the plain learning rate, P = lr I (an SGD look-ahead).
@@ -148,11 +152,19 @@ public:
     // alone.
     void head_weights(std::span<const double> c, std::span<double> h) const;
 
+    // The state a later step reads (running averages, learned weights, step counters;
+    // autodiff/state.hpp), for training checkpoints: one function both saves and loads
+    // it. A stateless method visits nothing (the default).
+    virtual void visit_state(StateVisitor&) {}
+
     // The task count and main task make_strategy built it for, which the entry points and
     // the Trainer check (0 tasks: a strategy built directly, checked against the contexts'
     // own task counts only).
     int tasks() const { return tasks_; }
     int main_task() const { return main_; }
+    // The key=value options make_strategy built it with, as given (empty for a strategy
+    // built directly): with name(), what a checkpoint records of the method.
+    const std::vector<std::string>& options() const { return options_; }
     // Option heads=own|weighted; the default is the method's paper's (make_strategy), and
     // own for a strategy built directly.
     Heads heads() const { return heads_; }
@@ -169,6 +181,7 @@ private:
 
     friend std::unique_ptr<Strategy> make_strategy(const std::string&, int, int, const std::vector<std::string>&);
     int tasks_ = 0, main_ = 0;
+    std::vector<std::string> options_;
     Heads heads_ = Heads::own;
 };
 

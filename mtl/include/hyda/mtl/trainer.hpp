@@ -24,6 +24,15 @@
 // A sample-weighting strategy (SLGrad) adds, before G: the main task's gradient on a
 // held-out batch, each sample's inner product with it (from the first sweep, one GEMM per
 // trunk layer), and a second sweep with the strategy's per-sample weights as seeds.
+//
+// Checkpoints (docs/checkpoints.md): fit() can hand out, at step boundaries, the bytes of
+// everything a later step reads: parameters, optimizer state, the strategy's state
+// (Strategy::visit_state), the Rngs (dropout, held-out batches), MoCo's tracked gradients,
+// the step and skipped-step counts, the position in the data (epoch, batch within it),
+// the epoch's partial sums, the best epoch's parameters, metric and the epochs since, and
+// the EpochReports so far. A fresh Trainer (on a fresh Model and strategy built the same
+// way) that resume()s them and runs fit() on the same data ends with the parameters and
+// TrainResult of the run never interrupted, bit for bit (EpochReport::seconds aside).
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
@@ -32,6 +41,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "hyda/autodiff/optim.hpp"
@@ -90,6 +100,19 @@ struct TrainOptions {
     TraceFormat trace_format = TraceFormat::csv;
     bool trace_full_gram = false;  // all of G, not only its main row
     std::function<void(const EpochReport&)> on_epoch;  // progress
+    // Checkpoints: fit() calls on_checkpoint with a checkpoint's bytes after every
+    // checkpoint_every-th step (counted by the trainer's step count; 0: never) and, with
+    // checkpoint_epochs, after each epoch's validation and report (on_epoch). A step
+    // that ends an epoch defers its checkpoint to that point, and none is taken once
+    // fit() has decided to stop (the last epoch, or patience): a checkpoint is always
+    // somewhere to continue from. Saving reads the state only: a run with checkpoints
+    // trains exactly as one without. Needs on_checkpoint if either is on.
+    int checkpoint_every = 0;
+    bool checkpoint_epochs = false;
+    std::function<void(std::string_view bytes)> on_checkpoint;
+    // What else a checkpoint must match to be resumed, as (key, value) texts compared
+    // like the trainer's own (the command line's data file and options, say).
+    std::vector<std::pair<std::string, std::string>> checkpoint_identity;
 
     // Throws std::invalid_argument naming the first option out of range (the Trainer calls it).
     void validate() const;
@@ -99,6 +122,14 @@ struct TrainResult {
     int best_epoch = -1;                          // -1 without validation data
     std::optional<double> best_validation_metric; // nullopt without validation data
     std::vector<EpochReport> epochs;
+};
+
+// Where a checkpoint continues: the epoch, the batch within it (0: the epoch's start),
+// and the trainer's step count.
+struct CheckpointPosition {
+    int epoch = 0;
+    int batch = 0;
+    std::int64_t step = 0;
 };
 
 // Everything about one batch at the current parameters, without updating them.
@@ -139,8 +170,22 @@ public:
     // model's predictions on the validation data stop being finite (training diverged;
     // the model keeps its diverged parameters) or, with on_nan = stop, naming the task,
     // step and epoch of a non-finite loss or gradient (the model keeps the parameters it
-    // had before that step).
+    // had before that step). After resume(), it continues the checkpointed run instead of
+    // starting one (its TrainResult has every epoch of the run, those before the
+    // checkpoint included); a later fit() starts afresh.
     TrainResult fit(const Dataset<T>& train, const Dataset<T>* validation = nullptr);
+
+    // Loads a checkpoint (TrainOptions::on_checkpoint's bytes) into the model, optimizer,
+    // strategy and trainer, so that the next fit() continues the run where it was taken;
+    // that fit() throws DataError naming `source` unless its training and validation data
+    // are the checkpointed run's. The checkpoint must come from a run of the same model
+    // spec and precision, strategy (name, options, heads), train options (those that
+    // shape the run: all but trace, on_epoch and the checkpoint settings) and
+    // checkpoint_identity. Throws DataError naming `source` and what is wrong (not a
+    // checkpoint, another format version, truncated, corrupt, another run, and which
+    // setting differs), never reading past the bytes or allocating more than they
+    // hold; then nothing has changed.
+    CheckpointPosition resume(std::string_view bytes, const std::string& source);
 
     // One optimisation step on the rows `rows` of `data`; `held_out` supplies the
     // held-out batch for strategies that measure gains there.
