@@ -65,7 +65,9 @@ private:
 };
 
 // Appends `field` to `out` as one CSV field: quoted, with its quotes doubled, if it holds
-// a comma, a quote, CR or LF or begins or ends with a space; as it is otherwise.
+// a comma, a quote, CR or LF, begins or ends with a space, or begins with a UTF-8
+// byte-order mark (which a reader would skip as the file's own, were the field first in
+// the file); as it is otherwise.
 void append_csv_field(std::string& out, std::string_view field);
 
 }  // namespace hyda::mtl
