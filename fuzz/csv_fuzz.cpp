@@ -1,14 +1,16 @@
 // Fuzz target for everything that parses a user's CSV text: CsvReader record by record
-// (with the default limits, and with tiny ones so that short inputs reach the limit
-// checks), read_table, write_table's round trip, and what a training run does next with
-// the table (Preprocessor::fit and transform, stratified_split). DataError and
-// std::invalid_argument are how bad data is refused; any other exception, a crash, a
-// sanitizer report or a broken property below is a finding.
+// (with the default limits, with tiny ones so that short inputs reach the limit checks,
+// and across a refill of its buffer), read_table, write_table's round trip, and what a
+// training run does next with the table (Preprocessor::fit and transform,
+// stratified_split). DataError and std::invalid_argument are how bad data is refused;
+// any other exception, a crash, a sanitizer report or a broken property below is a
+// finding.
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <numeric>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -28,40 +30,76 @@ namespace {
     std::abort();
 }
 
-void read_records(const std::string& text, const CsvLimits& limits) {
+// Every record CsvReader reads from `text` and the line it starts on, then the line of
+// the DataError that stopped it, if one did.
+struct Records {
+    std::vector<std::vector<std::string>> fields;
+    std::vector<std::int64_t> lines;
+    std::optional<std::int64_t> error_line;
+};
+
+Records read_records(const std::string& text, const CsvLimits& limits) {
     std::istringstream in(text);
     CsvReader reader(in, "fuzz.csv", limits);
+    Records out;
     std::vector<std::string> fields;
-    std::int64_t last_line = 0;
-    while (reader.next(fields)) {
-        if (fields.empty() || fields.size() > limits.max_fields) finding("a record of " + std::to_string(fields.size()) + " fields");
-        for (const std::string& f : fields)
-            if (f.size() > limits.max_field_bytes) finding("a field of " + std::to_string(f.size()) + " bytes");
-        if (reader.line() <= last_line) finding("record lines do not increase");
-        last_line = reader.line();
+    try {
+        while (reader.next(fields)) {
+            if (fields.empty() || fields.size() > limits.max_fields) finding("a record of " + std::to_string(fields.size()) + " fields");
+            for (const std::string& f : fields)
+                if (f.size() > limits.max_field_bytes) finding("a field of " + std::to_string(f.size()) + " bytes");
+            if (!out.lines.empty() && reader.line() <= out.lines.back()) finding("record lines do not increase");
+            out.fields.push_back(fields);
+            out.lines.push_back(reader.line());
+        }
+    } catch (const DataError& e) {
+        out.error_line = e.line();
     }
+    return out;
+}
+
+// The same text after one long record that fills the reader's first buffer (64 KiB,
+// csv.hpp) up to the middle of the text, so that the buffer refills there: the same
+// records after that one, or the same error, each a line later. Without a byte-order
+// mark, which only the start of the input may have.
+void check_buffer_refill(const std::string& text, const Records& plain) {
+    const std::size_t first = (std::size_t(1) << 16) - text.size() / 2;
+    const bool bom = text.starts_with("\xEF\xBB\xBF");
+    const Records shifted = read_records(std::string(first - 1, 'x') + '\n' + text.substr(bom ? 3 : 0), CsvLimits{});
+    bool same = shifted.fields.size() == plain.fields.size() + 1 && shifted.error_line.has_value() == plain.error_line.has_value() &&
+                (!plain.error_line || *shifted.error_line == *plain.error_line + 1);
+    for (std::size_t r = 0; same && r < plain.fields.size(); ++r)
+        same = shifted.fields[r + 1] == plain.fields[r] && shifted.lines[r + 1] == plain.lines[r] + 1;
+    if (!same) finding("the records differ when the reader's buffer refills at byte " + std::to_string(text.size() / 2));
+}
+
+// The table read_table gives for `text`, or nullopt for a DataError.
+std::optional<Table> read(const std::string& text) {
+    std::istringstream in(text);
+    try {
+        return read_table(in, "fuzz.csv");
+    } catch (const DataError&) {
+        return std::nullopt;
+    }
+}
+
+bool same_fields(const Table& a, const Table& b) {
+    if (a.columns.size() != b.columns.size() || a.rows() != b.rows()) return false;
+    for (std::size_t c = 0; c < a.columns.size(); ++c) {
+        if (a.columns[c].name != b.columns[c].name) return false;
+        for (std::size_t r = 0; r < std::size_t(a.rows()); ++r)
+            if (a.columns[c].text(r) != b.columns[c].text(r) || a.columns[c].is_missing(r) != b.columns[c].is_missing(r))
+                return false;
+    }
+    return true;
 }
 
 // What write_table writes, read_table reads back as the same table (texts per field).
 void check_round_trip(const Table& table) {
     std::ostringstream out;
     write_table(out, table);
-    std::istringstream in(out.str());
-    Table back;
-    try {
-        back = read_table(in, "written.csv");
-    } catch (const DataError& e) {
-        finding(std::string("write_table's output does not read back: ") + e.what());
-    }
-    if (back.columns.size() != table.columns.size() || back.rows() != table.rows())
-        finding("write_table's output reads back with another shape:\n" + out.str());
-    for (std::size_t c = 0; c < table.columns.size(); ++c) {
-        const Column &a = table.columns[c], &b = back.columns[c];
-        if (a.name != b.name) finding("column " + std::to_string(c) + " reads back as '" + b.name + "', not '" + a.name + "'");
-        for (std::size_t r = 0; r < std::size_t(table.rows()); ++r)
-            if (a.text(r) != b.text(r) || a.is_missing(r) != b.is_missing(r) || a.is_number(r) != b.is_number(r))
-                finding("column '" + a.name + "' row " + std::to_string(r) + " reads back as \"" + b.text(r) + "\", not \"" + a.text(r) + "\"");
-    }
+    const std::optional<Table> back = read(out.str());
+    if (!back || !same_fields(table, *back)) finding("write_table's output reads back as another table:\n" + out.str());
 }
 
 // The last column the main target and, in a table of 3 columns or more, the first an
@@ -91,19 +129,13 @@ void preprocess(const Table& table) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string text(reinterpret_cast<const char*>(data), size);
+    check_buffer_refill(text, read_records(text, CsvLimits{}));
+    read_records(text, CsvLimits{8, 4});
+    const std::optional<Table> table = read(text);
+    if (!table) return 0;
+    check_round_trip(*table);
     try {
-        read_records(text, CsvLimits{});
-    } catch (const DataError&) {
-    }
-    try {
-        read_records(text, CsvLimits{8, 4});
-    } catch (const DataError&) {
-    }
-    try {
-        std::istringstream in(text);
-        const Table table = read_table(in, "fuzz.csv");
-        check_round_trip(table);
-        preprocess(table);
+        preprocess(*table);
     } catch (const DataError&) {
     } catch (const std::invalid_argument&) {
     }
