@@ -11,6 +11,9 @@ packages=(
     gnuplot-nox       # the plots of hyda compare
     libbenchmark-dev  # benchmarks
     libopenblas-dev   # the GEMM benchmark's reference (linked into bench/ only)
+    # The fuzz targets (scripts/fuzz.sh, run by CI): libFuzzer needs clang, and its runtime
+    # is only a Recommends of clang's, which --no-install-recommends leaves out.
+    clang libclang-rt-14-dev
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -145,6 +145,9 @@ TEST_CASE("append_csv_field quotes only what needs it", "[data]") {
     CHECK(field(" lead") == "\" lead\"");
     CHECK(field("trail ") == "\"trail \"");
     CHECK(field("in side") == "in side");
+    // A byte-order mark that begins a field: first in a file, a reader would skip it.
+    CHECK(field("\xEF\xBB\xBFx") == "\"\xEF\xBB\xBFx\"");
+    CHECK(field("x\xEF\xBB\xBF") == "x\xEF\xBB\xBF");
 }
 
 TEST_CASE("CsvReader reads back what append_csv_field writes, across buffer boundaries", "[data]") {

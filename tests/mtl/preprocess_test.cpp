@@ -305,6 +305,21 @@ TEST_CASE("Preprocessor: standardizing values near the double range does not ove
     CHECK(p.to_target_units(0, 1) == Approx(1e300));
 }
 
+TEST_CASE("Preprocessor: a value minus the mean beyond the double range still standardizes", "[data]") {
+    // {a, b, b} standardizes to {sqrt 2, -1/sqrt 2, -1/sqrt 2} for any a > b; here a - mean
+    // is 2.3e308, which overflowed to inf (found by fuzz/csv_fuzz.cpp).
+    const Table t = table_of("x,r\n1.7e308,1.7e308\n-1.7e308,-1.7e308\n-1.7e308,-1.7e308\n");
+    DataSpec spec;
+    spec.targets = {parse_target("r:regression")};
+    const Preprocessor p = Preprocessor::fit(t, spec, all_rows(t));
+    const Dataset<float> d = p.transform<float>(t, all_rows(t));
+    for (const std::vector<float>& encoded : {d.x, d.labels[0]}) {
+        CHECK(encoded[0] == Approx(std::sqrt(2.0)));
+        CHECK(encoded[1] == Approx(-1 / std::sqrt(2.0)));
+        CHECK(encoded[2] == Approx(-1 / std::sqrt(2.0)));
+    }
+}
+
 TEST_CASE("lending_club: the issue's tasks", "[data]") {
     const Table t = read_table(HYDA_EXAMPLE_DATA "/lending_club.csv");
     REQUIRE(t.rows() == 9857);

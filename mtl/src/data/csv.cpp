@@ -1,7 +1,7 @@
 #include "hyda/mtl/csv.hpp"
 
-#include <cstring>
 #include <fstream>
+#include <string_view>
 
 #include "hyda/mtl/data_error.hpp"
 
@@ -10,6 +10,7 @@ namespace hyda::mtl {
 namespace {
 
 constexpr std::size_t kBufferBytes = std::size_t(1) << 16;
+constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";  // UTF-8
 
 }  // namespace
 
@@ -107,7 +108,7 @@ int CsvReader::read_field(std::string& field) {
 bool CsvReader::next(std::vector<std::string>& fields) {
     if (!started_) {
         started_ = true;
-        if (fill() && end_ >= 3 && std::memcmp(buffer_.data(), "\xEF\xBB\xBF", 3) == 0) pos_ = 3;
+        if (fill() && std::string_view(buffer_.data(), end_).starts_with(kByteOrderMark)) pos_ = kByteOrderMark.size();
     }
     if (peek() == EOF) return false;
     record_line_ = line_;
@@ -127,7 +128,7 @@ bool CsvReader::next(std::vector<std::string>& fields) {
 
 void append_csv_field(std::string& out, std::string_view field) {
     const bool quote = field.find_first_of(",\"\r\n") != std::string_view::npos ||
-                       (!field.empty() && (field.front() == ' ' || field.back() == ' '));
+                       (!field.empty() && (field.front() == ' ' || field.back() == ' ')) || field.starts_with(kByteOrderMark);
     if (!quote) {
         out += field;
         return;

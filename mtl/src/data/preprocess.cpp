@@ -75,6 +75,13 @@ std::pair<double, double> moments(const std::vector<double>& values) {
     return {std::ldexp(mean, e), sd > 0 ? sd : 1};
 }
 
+// (v - mean) / scale, also where v - mean alone overflows (values of both signs near the
+// double range): then from the halves, which are exact at that size.
+double standardize(double v, double mean, double scale) {
+    const double z = (v - mean) / scale;
+    return std::isfinite(z) ? z : (v / 2 - mean / 2) / scale * 2;
+}
+
 Preprocessor::Target fit_target(const Table& table, const TargetSpec& given, std::span<const int> train) {
     const Column& column = table.columns[std::size_t(table.column(given.column))];
     const TargetSpec spec = detail::decide_kind(column, given);
@@ -243,7 +250,7 @@ Dataset<T> Preprocessor::transform(const Table& table, std::span<const int> rows
             } else if (level) {
                 if (const int l = (*level)(r); l >= 0) x[l] = T(1);
             } else if (column.is_number(r)) {
-                x[0] = T((column.numbers[r] - f.mean) / f.scale);
+                x[0] = T(standardize(column.numbers[r], f.mean, f.scale));
             } else {
                 throw DataError(table.source, table.lines[r], column.name, '"' + column.text(r) + "\" is not a number, and the column is numeric");
             }
@@ -265,7 +272,7 @@ Dataset<T> Preprocessor::transform(const Table& table, std::span<const int> rows
             switch (t.kind) {
             case TargetKind::binary: y = T(positive(column, r) ? 1 : 0); break;
             case TargetKind::regression:
-            case TargetKind::logregression: y = T((target_value(table, column, r, t.kind) - t.mean) / t.scale); break;
+            case TargetKind::logregression: y = T(standardize(target_value(table, column, r, t.kind), t.mean, t.scale)); break;
             case TargetKind::multiclass:
                 if (const int l = (*level)(r); l >= 0) y = T(l);  // a class unseen in training stays masked
                 break;

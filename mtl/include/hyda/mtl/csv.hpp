@@ -16,7 +16,9 @@
 #pragma GCC visibility push(default)  // the public API: exported by the shared libraries (cmake/package.cmake)
 namespace hyda::mtl {
 
-// Limits that keep a hostile or broken file from taking unbounded memory.
+// Limits that keep a hostile or broken file from taking unbounded memory: past one, the
+// reader throws DataError naming it, having read at most the limit and one buffer of the
+// input (tests/mtl/input_limits_test.cpp: a 100 MB field, a million fields).
 struct CsvLimits {
     std::size_t max_field_bytes = std::size_t(1) << 24;  // 16 MiB
     std::size_t max_fields = std::size_t(1) << 16;        // per record (a table's columns)
@@ -66,7 +68,9 @@ private:
 };
 
 // Appends `field` to `out` as one CSV field: quoted, with its quotes doubled, if it holds
-// a comma, a quote, CR or LF or begins or ends with a space; as it is otherwise.
+// a comma, a quote, CR or LF, begins or ends with a space, or begins with a UTF-8
+// byte-order mark (which a reader would skip as the file's own, were the field first in
+// the file); as it is otherwise.
 void append_csv_field(std::string& out, std::string_view field);
 
 }  // namespace hyda::mtl

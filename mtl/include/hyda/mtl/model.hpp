@@ -106,6 +106,13 @@ ParameterCount parameter_count(const ModelSpec& spec);
 // A value type: a copy owns its own parameters (parameters() of the copy points into the
 // copy), and a move carries them over. A Trainer holds a reference to its model, so copy
 // the model to train a variant and keep the original unchanged.
+//
+// Threads: forward and task_output only read the model, so any number of threads may
+// run inference on one model at once, each with its own Tape: predict, evaluate and
+// main_metric (trainer.hpp) take a const Model (tests/mtl/concurrent_inference_test.cpp,
+// also run under ThreadSanitizer). Training is not: a Trainer (fit, step and inspect too)
+// writes the parameters and their gradients through parameters(), whose pointers are not
+// const, so no other thread may use the model meanwhile.
 template <class T>
 class Model {
 public:

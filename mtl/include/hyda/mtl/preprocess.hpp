@@ -109,7 +109,8 @@ struct Preprocessor {
     // Dataset's labels are all NaN. Throws DataError naming the file, line and column for
     // a missing feature column, a non-numeric field in a numeric column, or (with labels)
     // a missing target column or a bad target value. A multiclass level or categorical
-    // level not seen in training: see the notes at the top.
+    // level not seen in training: see the notes at the top. Reads only: threads may
+    // encode with one Preprocessor at once.
     template <class T>
     Dataset<T> transform(const Table& table, std::span<const int> rows, bool labels = true) const;
 

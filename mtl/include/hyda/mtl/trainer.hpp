@@ -156,7 +156,9 @@ class Trainer {
 public:
     // The model and strategy must outlive the trainer, which trains `model` itself (to
     // keep a model unchanged, train a copy). Neither copyable nor movable: it holds
-    // references to both, and an optimizer bound to the model's parameters.
+    // references to both, and an optimizer bound to the model's parameters. Not for
+    // sharing between threads: while one thread calls fit, step or inspect, no other may
+    // use the trainer, its strategy or its model (not even to predict).
     Trainer(Model<T>& model, Strategy& strategy, TrainOptions options);
     Trainer(const Trainer&) = delete;
     Trainer& operator=(const Trainer&) = delete;
@@ -233,6 +235,8 @@ HYDA_EXPORT std::vector<TaskMetrics> evaluate(const Model<T>& model, const Datas
 
 // Task outputs for every row: probabilities (binary: P(y = 1); multiclass: one per
 // class) or predicted values (regression); out[k] is rows x outputs, row-major.
+// predict, evaluate and main_metric only read the model and the data: many threads may
+// call them at once on one model (model.hpp), with the same results as one alone.
 template <class T>
 HYDA_EXPORT std::vector<std::vector<double>> predict(const Model<T>& model, const Dataset<T>& data);
 
