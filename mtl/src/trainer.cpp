@@ -304,10 +304,6 @@ void Trainer<T>::State::combine() {
     }
 }
 
-// The members defined above; the others are instantiated in their own files.
-template struct Trainer<float>::State;
-template struct Trainer<double>::State;
-
 template <class T>
 Trainer<T>::Trainer(Model<T>& model, Strategy& strategy, TrainOptions options)
     : s_(std::make_unique<State>(model, strategy, std::move(options))) {}
@@ -366,7 +362,8 @@ Introspection Trainer<T>::inspect(const Dataset<T>& data, std::span<const int> r
     return r;
 }
 
-// The members defined above; fit() is instantiated in fit.cpp.
+// The members defined above, State's included; fit() and the rest of State's are
+// instantiated in their own files.
 template class Trainer<float>;
 template class Trainer<double>;
 
