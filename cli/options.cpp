@@ -36,6 +36,9 @@ void add_data_options(CLI::App& app, DataOptions& o) {
                    "(max(0, value)); not a feature (repeatable, or comma list)")
         ->delimiter(',');
     app.add_option("--type", o.types, "override an inferred column type: COLUMN=numeric|categorical (repeatable)")->delimiter(',');
+    app.add_option("--max-levels", o.max_levels, "at most this many distinct values in a categorical feature column (one input each; more fails naming the column)")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
     CLI::Option* split = app.add_option("--split", o.split, "train,validation fractions (the test gets the rest)")->delimiter(',')->expected(2);
     app.add_option("--split-rows", o.split_counts, "train,validation row counts instead of --split (the test gets the rest, at least 1 row)")
         ->delimiter(',')
@@ -167,6 +170,7 @@ mtl::DataSpec data_spec(const DataOptions& o) {
         throw UsageError(std::string("--main/--aux: ") + e.what());
     }
     spec.drop = o.drop;
+    spec.max_levels = o.max_levels;
     for (const auto& t : o.types) {
         const auto eq = t.find('=');
         const std::string type = eq == std::string::npos ? "" : t.substr(eq + 1);

@@ -28,6 +28,7 @@ struct DataOptions {
     // TASK=COLUMN: auxiliary task TASK's true relatedness to the main task, per row (the
     // oracle method's row weights; not a feature).
     std::vector<std::string> relatedness;
+    int max_levels = mtl::DataSpec{}.max_levels;  // of a categorical feature
     std::vector<double> split = {0.6, 0.2};  // train, validation; test = the rest
     std::vector<int> split_counts;           // --split-rows: exact train, validation rows instead (empty: not given)
     std::uint64_t seed = 1;  // split, initial weights, batch order, dropout

@@ -43,3 +43,21 @@ TEST_CASE("limits: the command refuses a 16 MiB field and a record of 65537 fiel
     CHECK(wide.out.empty());
     CHECK_FALSE(std::filesystem::exists(dir / "m.json"));
 }
+
+TEST_CASE("limits: a categorical column of more distinct values than --max-levels is bad data, named", "[cli][limits]") {
+    TempDir dir("levels");
+    {
+        std::ofstream out(dir / "ids.csv");
+        out << "id,x,label\n";
+        for (int i = 0; i < 40; ++i) out << "u" << i << ',' << i % 7 << ',' << (i % 3 ? "yes" : "no") << '\n';
+    }
+    const std::vector<std::string> base = {"train", "--data", dir / "ids.csv", "--main", "label=yes", "--epochs", "1", "--out", dir / "m.model", "--quiet"};
+    // 40 rows, 24 of them training rows, each with its own id: over a limit of 20.
+    const Result refused = run_hyda(base + std::vector<std::string>{"--max-levels", "20"});
+    CHECK(refused.code == 3);
+    CHECK_THAT(refused.err, Contains("column 'id'") && Contains("more than the limit of 20"));
+    CHECK_FALSE(std::filesystem::exists(dir / "m.model"));
+    // The default limit (1000) takes it, and so does dropping the column under the small one.
+    CHECK(run_hyda(base).code == 0);
+    CHECK(run_hyda(base + std::vector<std::string>{"--max-levels", "20", "--drop", "id"}).code == 0);
+}

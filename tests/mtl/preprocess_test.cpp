@@ -381,3 +381,19 @@ TEST_CASE("rotterdam: the issue's tasks", "[data]") {
     const Column& rtime = t.columns[std::size_t(t.column("rtime"))];
     for (std::size_t r : {0u, 100u, 2981u}) CHECK(p.to_target_units(2, d.labels[2][r]) == Approx(rtime.numbers[r]).epsilon(1e-12));
 }
+
+TEST_CASE("fit refuses a categorical feature of too many levels and encoded data past its bound", "[preprocess][limits]") {
+    const Table t = table_of(kSmall);
+    DataSpec spec;
+    spec.targets = {parse_target("y=yes")};
+    spec.drop = {"id", "r", "cls"};
+    spec.max_levels = 3;  // size has a, b, c among the rows
+    CHECK(Preprocessor::fit(t, spec, all_rows(t)).inputs() == 1 + 1 + 3 + 1);  // age, its indicator, size's levels, its indicator
+    spec.max_levels = 2;
+    const DataError e = data_error_of([&] { Preprocessor::fit(t, spec, all_rows(t)); });
+    CHECK(e.column() == "size");
+    CHECK_THAT(e.what(), Catch::Contains("3 distinct values among the training rows, more than the limit of 2"));
+    spec.max_levels = 3;
+    spec.max_encoded_values = 5 * 6 - 1;  // 5 rows x 6 inputs
+    CHECK_THAT(data_error_of([&] { Preprocessor::fit(t, spec, all_rows(t)); }).what(), Catch::Contains("5 rows x 6 inputs, more than the limit of 29"));
+}

@@ -119,13 +119,18 @@ Preprocessor::Target fit_target(const Table& table, const TargetSpec& given, std
     return t;
 }
 
-Preprocessor::Feature fit_feature(const Table& table, const Column& column, ColumnType type, std::span<const int> train) {
+Preprocessor::Feature fit_feature(const Table& table, const Column& column, ColumnType type, std::span<const int> train, int max_levels) {
     Preprocessor::Feature f;
     f.column = column.name;
     f.type = type;
     for (const int r : train) f.missing_indicator = f.missing_indicator || column.is_missing(std::size_t(r));
     if (type == ColumnType::categorical) {
         f.levels = detail::sorted_levels(column, train);
+        if (f.levels.size() > std::size_t(std::max(0, max_levels)))
+            throw DataError(table.source, 0, column.name,
+                            std::to_string(f.levels.size()) + " distinct values among the training rows, more than the limit of " + std::to_string(max_levels) +
+                                " for a categorical feature (one input each): an identifier or free text? Drop the column, read it as numbers, or raise the limit "
+                                "(hyda: --drop, --type COLUMN=numeric, --max-levels)");
         return f;
     }
     for (std::size_t r = 0; r < std::size_t(table.rows()); ++r)
@@ -186,8 +191,12 @@ Preprocessor Preprocessor::fit(const Table& table, const DataSpec& spec, std::sp
     Preprocessor p;
     for (const TargetSpec& t : spec.targets) p.targets.push_back(fit_target(table, t, train_rows));
     for (std::size_t c = 0; c < table.columns.size(); ++c)
-        if (role[c] == feature) p.features.push_back(fit_feature(table, table.columns[c], types[c], train_rows));
+        if (role[c] == feature) p.features.push_back(fit_feature(table, table.columns[c], types[c], train_rows, spec.max_levels));
     if (p.inputs() == 0) throw DataError(table.source, 0, "", "no feature left: every column is a target or dropped");
+    if (std::int64_t(p.inputs()) > spec.max_encoded_values / std::max(1, table.rows()))
+        throw DataError(table.source, 0, "",
+                        "encoded, the data would hold " + std::to_string(table.rows()) + " rows x " + std::to_string(p.inputs()) + " inputs, more than the limit of " +
+                            std::to_string(spec.max_encoded_values) + " values: drop wide categorical columns");
     return p;
 }
 

@@ -65,6 +65,11 @@ struct DataSpec {
     std::vector<TargetSpec> targets;  // targets[0] is the main task
     std::vector<std::string> drop;    // columns that are neither features nor targets
     std::vector<std::pair<std::string, ColumnType>> types;  // overrides of the inferred type
+    // Bounds on the encoded data, which fit() checks so that a column of identifiers or
+    // free text (one input per distinct value) fails clearly instead of asking for memory
+    // that grows with rows x distinct values.
+    int max_levels = 1000;  // distinct values of a categorical feature among the training rows
+    std::int64_t max_encoded_values = std::int64_t(1) << 30;  // table rows x encoded inputs (4 GiB as float)
 };
 
 // The fitted encoding. A plain struct so that a model file can store and restore it.
