@@ -1,5 +1,7 @@
 #include "model_file.hpp"
 
+#include <stdexcept>
+
 #include "hyda/mtl/data_error.hpp"
 
 namespace hyda::cli {
@@ -74,8 +76,22 @@ void from_json(const nlohmann::json& j, TrainingRecord& r) {
 std::string training_metadata(const TrainingRecord& record) { return nlohmann::json(record).dump(1); }
 
 TrainingRecord training_record(const mtl::ModelFile& file, const std::string& source) {
+    // A record is a few KiB nested 3 deep. Bounds on size and depth keep a hostile file's
+    // metadata (up to max_model_metadata_bytes) from costing nlohmann's ~75 bytes of memory
+    // per byte of "[[[[...".
+    constexpr std::size_t max_record_bytes = std::size_t(1) << 20;
+    constexpr int max_depth = 16;
+    if (file.metadata.size() > max_record_bytes)
+        throw mtl::DataError(source, 0, "", "bad model file: its metadata has " + std::to_string(file.metadata.size()) + " bytes, more than a training record of the hyda command (" +
+                                                std::to_string(max_record_bytes) + ")");
     try {
-        return nlohmann::json::parse(file.metadata).get<TrainingRecord>();
+        const auto shallow = [](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+            if (depth > max_depth) throw std::invalid_argument("nested deeper than a training record (" + std::to_string(max_depth) + " levels)");
+            return true;
+        };
+        return nlohmann::json::parse(file.metadata, shallow).get<TrainingRecord>();
+    } catch (const std::invalid_argument& e) {
+        throw mtl::DataError(source, 0, "", std::string("bad model file: no training record of the hyda command in its metadata: ") + e.what());
     } catch (const nlohmann::json::exception& e) {
         // The library's message without its "[json.exception.parse_error.101] " tag.
         const std::string what = e.what();

@@ -103,4 +103,7 @@ TEST_CASE("model file: hyda writes the binary format, and refuses damaged, forei
     refused("id,x1\n1,2\n", "not a hyda model file");
     refused("{\"format\": \"hyda-model\", \"version\": 1, \"precision\": \"float\"}", "a JSON model file from an older hyda");
     refused(mtl::encode_model(model_with("")), "no training record");
+    // Metadata built to exhaust the JSON parser's memory: refused by depth and by size.
+    refused(mtl::encode_model(model_with(std::string(100000, '['))), "nested deeper than a training record");
+    refused(mtl::encode_model(model_with(std::string((std::size_t(1) << 20) + 1, ' '))), "more than a training record");
 }

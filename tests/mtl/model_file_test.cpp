@@ -496,6 +496,14 @@ TEMPLATE_TEST_CASE("Predictor: a table's predictions in the targets' units, enco
     REQUIRE(expected[3].size() == rows.size() * 3);
     const auto got = predictor.predict(table, rows);
     CHECK(got == expected);
+    // 10,000 rows, past the chunks predict encodes at a time: each row's numbers as above.
+    std::vector<int> many;
+    std::vector<std::vector<double>> many_expected(expected.size());
+    for (int copy = 0; copy < 2500; ++copy) {
+        many.insert(many.end(), rows.begin(), rows.end());
+        for (std::size_t k = 0; k < expected.size(); ++k) many_expected[k].insert(many_expected[k].end(), expected[k].begin(), expected[k].end());
+    }
+    CHECK(predictor.predict(table, many) == many_expected);
 
     // The same rows encoded as floats: equal for a float model; for a double model, equal
     // to predicting on the float-rounded inputs.

@@ -13,10 +13,12 @@ namespace {
 constexpr std::string_view magic = "HYDACKPT";
 constexpr std::uint32_t format_version = 1;
 constexpr std::size_t header_bytes = 8 + 4 + 8 + 4;  // magic, version, payload size, CRC-32
-// Bounds of what a checkpoint names (far above what hyda writes): a corrupt count fails
-// here, before anything is allocated for it.
-constexpr std::uint64_t max_name = 256, max_value = 1 << 16, max_identity = 4096;
-constexpr std::uint64_t unbounded = std::numeric_limits<std::uint64_t>::max();  // arrays: only the bytes left bound them
+// Only the bytes left bound a name, a value or an array (BinaryReader checks each count
+// against them before allocating): a tighter bound here would refuse checkpoints the
+// writer produces, e.g. parameter names holding a long task name, and so make a run
+// unresumable. The identity's entry count is fixed by the code that writes it.
+constexpr std::uint64_t max_identity = 4096;
+constexpr std::uint64_t unbounded = std::numeric_limits<std::uint64_t>::max();
 
 const char* kind_name(FieldKind k) {
     switch (k) {
@@ -114,8 +116,8 @@ CheckpointReader::CheckpointReader(std::string_view bytes, std::string source) :
         in_.fail("corrupt: the payload's CRC-32 is " + std::to_string(actual) + ", the header says " + std::to_string(crc), header_bytes);
     const std::uint64_t n = in_.count(max_identity, 16, "the run's identity");
     for (std::uint64_t i = 0; i < n; ++i) {
-        std::string key = in_.string(max_name, "an identity key");
-        identity_.emplace_back(std::move(key), in_.string(max_value, "an identity value"));
+        std::string key = in_.string(unbounded, "an identity key");
+        identity_.emplace_back(std::move(key), in_.string(unbounded, "an identity value"));
     }
 }
 
@@ -142,7 +144,7 @@ void CheckpointReader::fail(const std::string& what) const { in_.fail((section_.
 
 void CheckpointReader::field(FieldKind kind, std::string_view name) {
     const auto k = FieldKind(in_.get<std::uint8_t>());
-    const std::string found = in_.string(max_name, "a field name");
+    const std::string found = in_.string(unbounded, "a field name");
     if (k != kind || found != name)
         fail("expected " + std::string(kind_name(kind)) + " '" + std::string(name) + "', the checkpoint has " + kind_name(k) + " '" + found +
              "' (a checkpoint of another model, method or hyda version)");

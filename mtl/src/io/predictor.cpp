@@ -1,5 +1,6 @@
 // Inference on a loaded model. Nothing here writes to the Predictor: each call records on
 // its own tape (mtl::predict), and Model::forward only reads the parameters.
+#include <algorithm>
 #include <stdexcept>
 
 #include "hyda/mtl/model_file.hpp"
@@ -33,9 +34,19 @@ Predictor Predictor::load(const std::string& path) { return Predictor(load_model
 std::vector<std::vector<double>> Predictor::predict(const Table& table, std::span<const int> rows) const {
     if (file_.preprocessor.features.empty())
         throw std::invalid_argument("Predictor::predict: the model has no preprocessor to encode a table (predict_inputs takes encoded inputs)");
-    return std::visit(
-        [&]<class T>(const Model<T>& model) { return in_target_units(mtl::predict(model, file_.preprocessor.transform<T>(table, rows, false)), file_.preprocessor); },
-        model_);
+    // Encoded a chunk of rows at a time: memory stays bounded by the chunk, not rows x
+    // inputs of the whole table (a wide one-hot encoding of a large file). A multiple of
+    // mtl::predict's own chunk, so the numbers are those of one call on every row.
+    constexpr std::size_t chunk = 4096;
+    std::vector<std::vector<double>> out(file_.spec.tasks.size());
+    for (std::size_t start = 0; start < rows.size(); start += chunk) {
+        const std::span<const int> part = rows.subspan(start, std::min(chunk, rows.size() - start));
+        const auto predicted = std::visit(
+            [&]<class T>(const Model<T>& model) { return in_target_units(mtl::predict(model, file_.preprocessor.transform<T>(table, part, false)), file_.preprocessor); },
+            model_);
+        for (std::size_t k = 0; k < out.size(); ++k) out[k].insert(out[k].end(), predicted[k].begin(), predicted[k].end());
+    }
+    return out;
 }
 
 std::vector<std::vector<double>> Predictor::predict_inputs(std::span<const float> x, int rows) const {
