@@ -18,6 +18,7 @@
 
 #include "hyda/autodiff/random.hpp"
 #include "hyda/kernels/threads.hpp"
+#include "hyda/mtl/model_file.hpp"
 #include "hyda/mtl/preprocess.hpp"
 #include "hyda/mtl/trainer.hpp"
 
@@ -143,5 +144,43 @@ TEST_CASE("inference: threads sharing a const Table, Preprocessor and Models get
     for (const std::vector<Results>& thread : got) {
         REQUIRE(thread.size() == std::size_t(kRounds));
         for (const Results& r : thread) check_same(r, alone);
+    }
+}
+
+TEST_CASE("inference: threads sharing one Predictor (a loaded model file) get the single-threaded results bit for bit", "[concurrent]") {
+    const Table table = make_table();
+    std::vector<int> rows(std::size_t(table.rows()));
+    std::iota(rows.begin(), rows.end(), 0);
+    DataSpec spec;
+    spec.targets = {parse_target("y=yes"), parse_target("r:regression"), parse_target("k:multiclass")};
+    const Preprocessor p = Preprocessor::fit(table, spec, rows);
+    ModelSpec hps;
+    hps.inputs = p.inputs();
+    hps.trunk = {128, 128};
+    hps.tasks = p.tasks();
+    const Predictor predictor(decode_model(encode_model(model_file_of(Model<float>(hps, 3), p, "")), "m.model"), "m.model");
+
+    const int threads_before = hyda::num_threads();
+    hyda::set_num_threads(1);
+    const auto alone = predictor.predict(table, rows);
+    hyda::set_num_threads(2);
+    constexpr int kThreads = 4;
+    std::vector<std::vector<std::vector<double>>> got(kThreads);
+    std::latch start(kThreads);
+    const std::uint64_t regions = hyda::threaded_regions();
+    {
+        std::vector<std::jthread> workers;
+        for (int t = 0; t < kThreads; ++t)
+            workers.emplace_back([&, t] {
+                start.arrive_and_wait();
+                got[std::size_t(t)] = predictor.predict(table, rows);
+            });
+    }
+    const std::uint64_t threaded = hyda::threaded_regions() - regions;
+    hyda::set_num_threads(threads_before);
+    CHECK(threaded > 0);
+    for (const auto& g : got) {
+        REQUIRE(g.size() == alone.size());
+        for (std::size_t k = 0; k < alone.size(); ++k) CHECK(same_bits(g[k], alone[k]));
     }
 }
