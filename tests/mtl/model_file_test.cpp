@@ -19,6 +19,7 @@
 #include "hyda/mtl/binary_io.hpp"
 #include "hyda/mtl/model_file.hpp"
 #include "hyda/mtl/trainer.hpp"
+#include "temp_dir.hpp"
 #include "throws.hpp"
 
 using namespace hyda::mtl;
@@ -194,20 +195,6 @@ std::string message_of(const std::string& bytes) {
     CHECK(e.file() == "m.model");
     return e.what();
 }
-
-class TempDir {
-public:
-    explicit TempDir(const std::string& name)
-        : path_(std::filesystem::temp_directory_path() / ("hyda_model_file_test_" + name + "_" + std::to_string(::getpid()))) {
-        std::filesystem::remove_all(path_);
-        std::filesystem::create_directories(path_);
-    }
-    ~TempDir() { std::filesystem::remove_all(path_); }
-    std::string operator/(const std::string& file) const { return (path_ / file).string(); }
-
-private:
-    std::filesystem::path path_;
-};
 
 void write_bytes(const std::string& path, const std::string& bytes) { std::ofstream(path, std::ios::binary) << bytes; }
 
