@@ -499,6 +499,9 @@ TEMPLATE_TEST_CASE("Predictor: a table's predictions in the targets' units, enco
         CHECK(from_inputs == widened);
     }
     CHECK_THAT(invalid_argument_message([&] { predictor.predict_inputs(x, 3); }), Contains("values for 3 rows of"));
+    // As doubles: read in place by a double model, rounded to float (exactly, here) by a float one.
+    const std::vector<double> x64(encoded.x.begin(), encoded.x.end());
+    CHECK(predictor.predict_inputs(x64, int(rows.size())) == got);
 
     // Concurrent calls on one Predictor give every thread the same numbers.
     std::vector<std::vector<std::vector<double>>> results(4);
