@@ -90,5 +90,9 @@ same_predictions "$work/expected.csv" "$work/c-pkgconfig.csv" || fail "the C con
 linked_shared=no
 readelf -d "$work/consumer-c-pkgconfig" | grep -q 'NEEDED.*libhyda_c\.so' && linked_shared=yes
 [ $linked_shared = $([ $kind = shared ] && echo yes || echo no) ] || fail "the C pkg-config program is not linked $kind"
+if [ $kind = shared ]; then
+    tests/packaging/check_c_exports.sh c/include/hyda.h "$libdir/libhyda_c.so" >/dev/null ||
+        fail "libhyda_c.so does not export exactly the functions of hyda.h"
+fi
 echo "C consumer: $(($(wc -l <"$work/expected.csv") - 1)) rows of $(head -1 "$work/expected.csv" | tr ',' '\n' | wc -l) columns as hyda predict prints them (CMake, pkg-config)"
 echo "check-install ($kind): OK"
