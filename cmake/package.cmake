@@ -1,9 +1,12 @@
-# hyda as an installable package: find_package(hyda) gives hyda::kernels, hyda::autodiff
-# and hyda::mtl, pkg-config gives hyda.pc, and the public headers and the hyda command are
-# installed. The libraries are static unless BUILD_SHARED_LIBS is ON (docs/install.md).
+# hyda as an installable package: find_package(hyda) gives hyda::kernels, hyda::autodiff,
+# hyda::mtl and hyda::c, pkg-config gives hyda.pc and hyda-c.pc, and the public headers
+# and the hyda command are installed. The libraries are static unless BUILD_SHARED_LIBS is ON (docs/install.md).
 include(CMakePackageConfigHelpers)
 
 set(hyda_libraries hyda_kernels hyda_autodiff hyda_mtl)
+if(TARGET hyda_c)
+  list(APPEND hyda_libraries hyda_c)
+endif()
 foreach(library IN LISTS hyda_libraries)
   string(REPLACE "hyda_" "" module ${library})
   set_target_properties(${library} PROPERTIES
@@ -26,10 +29,12 @@ foreach(library IN LISTS hyda_libraries)
 endforeach()
 
 install(TARGETS ${hyda_libraries} EXPORT hydaTargets)
-# The C library (hyda_c, hyda::c) joins the same export set.
 foreach(module kernels autodiff mtl)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/${module}/include/ TYPE INCLUDE)
 endforeach()
+if(TARGET hyda_c)
+  install(FILES ${PROJECT_SOURCE_DIR}/c/include/hyda.h TYPE INCLUDE)
+endif()
 
 if(HYDA_BUILD_CLI)
   file(RELATIVE_PATH bin_to_lib ${CMAKE_INSTALL_FULL_BINDIR} ${CMAKE_INSTALL_FULL_LIBDIR})
@@ -56,3 +61,17 @@ file(RELATIVE_PATH pc_libdir ${CMAKE_INSTALL_PREFIX} ${CMAKE_INSTALL_FULL_LIBDIR
 file(RELATIVE_PATH pc_includedir ${CMAKE_INSTALL_PREFIX} ${CMAKE_INSTALL_FULL_INCLUDEDIR})
 configure_file(cmake/hyda.pc.in ${PROJECT_BINARY_DIR}/hyda.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/hyda.pc DESTINATION ${pkgconfig_dir})
+if(TARGET hyda_c)
+  # A C program links -lhyda_c alone against the shared library; against the static one
+  # it also needs hyda's C++ libraries and the C++ runtime, which its C compiler does not
+  # add by itself.
+  set(pc_c_private "-lhyda_mtl -lhyda_autodiff -lhyda_kernels -lstdc++ -lm -pthread")
+  if(BUILD_SHARED_LIBS)
+    set(pc_c_libs "-lhyda_c")
+  else()
+    set(pc_c_libs "-lhyda_c ${pc_c_private}")
+    set(pc_c_private "")
+  endif()
+  configure_file(cmake/hyda-c.pc.in ${PROJECT_BINARY_DIR}/hyda-c.pc @ONLY)
+  install(FILES ${PROJECT_BINARY_DIR}/hyda-c.pc DESTINATION ${pkgconfig_dir})
+endif()

@@ -11,6 +11,9 @@ packages=(
     gnuplot-nox       # the plots of hyda compare
     libbenchmark-dev  # benchmarks
     libopenblas-dev   # the GEMM benchmark's reference (linked into bench/ only)
+    # The Python module (python/) and its tests. PyTorch (python3-torch), against which the
+    # tests also check the module's gradients where it is installed, is left out: large.
+    pybind11-dev python3-dev python3-numpy
     # The fuzz targets (scripts/fuzz.sh, run by CI): libFuzzer needs clang, and its runtime
     # is only a Recommends of clang's, which --no-install-recommends leaves out.
     clang libclang-rt-14-dev

@@ -6,21 +6,23 @@
 #include "hyda/mtl/metrics.hpp"
 #include "hyda/mtl/trainer.hpp"
 #include "main_metric.hpp"
+#include "predict_rows.hpp"
 
 namespace hyda::mtl {
 
+namespace detail {
+
 template <class T>
-std::vector<std::vector<double>> predict(const Model<T>& model, const Dataset<T>& data) {
-    data.check_shapes(model.spec(), "predict: data", false);  // labels are not read
-    const int K = model.tasks(), chunk = 1024;
+std::vector<std::vector<double>> predict_rows(const Model<T>& model, const T* x, int rows) {
+    const int K = model.tasks(), chunk = 1024, features = model.spec().inputs;
     std::vector<std::vector<double>> out(static_cast<std::size_t>(K));
-    for (int k = 0; k < K; ++k) out[std::size_t(k)].resize(std::size_t(data.rows) * model.spec().tasks[std::size_t(k)].outputs());
+    for (int k = 0; k < K; ++k) out[std::size_t(k)].resize(std::size_t(rows) * model.spec().tasks[std::size_t(k)].outputs());
     ad::Tape<T> tape;
     std::vector<ad::Var<T>> heads(static_cast<std::size_t>(K));
-    for (int start = 0; start < data.rows; start += chunk) {
-        const int B = std::min(chunk, data.rows - start);
+    for (int start = 0; start < rows; start += chunk) {
+        const int B = std::min(chunk, rows - start);
         tape.reset();
-        model.forward(tape, tape.input(data.x.data() + std::size_t(start) * data.features, B, data.features, "x"), false, heads);
+        model.forward(tape, tape.input(x + std::size_t(start) * std::size_t(features), B, features, "x"), false, heads);
         for (int k = 0; k < K; ++k) {
             const TaskSpec& task = model.spec().tasks[std::size_t(k)];
             const int C = task.outputs();
@@ -42,6 +44,17 @@ std::vector<std::vector<double>> predict(const Model<T>& model, const Dataset<T>
         }
     }
     return out;
+}
+
+template std::vector<std::vector<double>> predict_rows(const Model<float>&, const float*, int);
+template std::vector<std::vector<double>> predict_rows(const Model<double>&, const double*, int);
+
+}  // namespace detail
+
+template <class T>
+std::vector<std::vector<double>> predict(const Model<T>& model, const Dataset<T>& data) {
+    data.check_shapes(model.spec(), "predict: data", false);  // labels are not read
+    return detail::predict_rows(model, data.x.data(), data.rows);
 }
 
 std::string main_metric_name(TaskKind kind) {

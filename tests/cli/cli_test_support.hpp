@@ -15,6 +15,7 @@
 #include "hyda/autodiff/random.hpp"
 #include "hyda/mtl/model_file.hpp"
 #include "run.hpp"
+#include "temp_dir.hpp"
 
 namespace cli_test {
 
@@ -31,23 +32,6 @@ inline Result run_hyda(const std::vector<std::string>& args) {
     r.err = err.str();
     return r;
 }
-
-// A folder under the system's temporary folder (named after the test and the process, as
-// test programs run in parallel), removed at the end of the scope.
-class TempDir {
-public:
-    explicit TempDir(const std::string& name) : path_(std::filesystem::temp_directory_path() / ("hyda_cli_test_" + name + "_" + std::to_string(::getpid()))) {
-        std::filesystem::remove_all(path_);
-        std::filesystem::create_directories(path_);
-    }
-    ~TempDir() { std::filesystem::remove_all(path_); }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    std::string operator/(const std::string& file) const { return (path_ / file).string(); }
-
-private:
-    std::filesystem::path path_;
-};
 
 inline void write_file(const std::string& path, const std::string& text) {
     std::ofstream(path, std::ios::binary) << text;

@@ -19,6 +19,7 @@
 #include "hyda/mtl/binary_io.hpp"
 #include "hyda/mtl/model_file.hpp"
 #include "hyda/mtl/trainer.hpp"
+#include "temp_dir.hpp"
 #include "throws.hpp"
 
 using namespace hyda::mtl;
@@ -194,20 +195,6 @@ std::string message_of(const std::string& bytes) {
     CHECK(e.file() == "m.model");
     return e.what();
 }
-
-class TempDir {
-public:
-    explicit TempDir(const std::string& name)
-        : path_(std::filesystem::temp_directory_path() / ("hyda_model_file_test_" + name + "_" + std::to_string(::getpid()))) {
-        std::filesystem::remove_all(path_);
-        std::filesystem::create_directories(path_);
-    }
-    ~TempDir() { std::filesystem::remove_all(path_); }
-    std::string operator/(const std::string& file) const { return (path_ / file).string(); }
-
-private:
-    std::filesystem::path path_;
-};
 
 void write_bytes(const std::string& path, const std::string& bytes) { std::ofstream(path, std::ios::binary) << bytes; }
 
@@ -520,6 +507,9 @@ TEMPLATE_TEST_CASE("Predictor: a table's predictions in the targets' units, enco
         CHECK(from_inputs == widened);
     }
     CHECK_THAT(invalid_argument_message([&] { predictor.predict_inputs(x, 3); }), Contains("values for 3 rows of"));
+    // As doubles: read in place by a double model, rounded to float (exactly, here) by a float one.
+    const std::vector<double> x64(encoded.x.begin(), encoded.x.end());
+    CHECK(predictor.predict_inputs(x64, int(rows.size())) == got);
 
     // Concurrent calls on one Predictor give every thread the same numbers.
     std::vector<std::vector<std::vector<double>>> results(4);

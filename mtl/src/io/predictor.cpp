@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "../predict_rows.hpp"
 #include "hyda/mtl/model_file.hpp"
 #include "hyda/mtl/trainer.hpp"
 
@@ -49,19 +50,24 @@ std::vector<std::vector<double>> Predictor::predict(const Table& table, std::spa
     return out;
 }
 
-std::vector<std::vector<double>> Predictor::predict_inputs(std::span<const float> x, int rows) const {
+template <class X>
+std::vector<std::vector<double>> Predictor::predict_encoded(std::span<const X> x, int rows) const {
     if (rows < 0 || x.size() != std::size_t(rows) * std::size_t(inputs()))
         throw std::invalid_argument("Predictor::predict_inputs: " + std::to_string(x.size()) + " values for " + std::to_string(rows) + " rows of " +
                                     std::to_string(inputs()) + " inputs");
     return std::visit(
         [&]<class T>(const Model<T>& model) {
-            Dataset<T> data;
-            data.rows = rows;
-            data.features = inputs();
-            data.x.assign(x.begin(), x.end());
-            return in_target_units(mtl::predict(model, data), file_.preprocessor);
+            if constexpr (std::is_same_v<T, X>) {
+                return in_target_units(detail::predict_rows(model, x.data(), rows), file_.preprocessor);
+            } else {
+                const std::vector<T> converted(x.begin(), x.end());
+                return in_target_units(detail::predict_rows(model, converted.data(), rows), file_.preprocessor);
+            }
         },
         model_);
 }
+
+std::vector<std::vector<double>> Predictor::predict_inputs(std::span<const float> x, int rows) const { return predict_encoded(x, rows); }
+std::vector<std::vector<double>> Predictor::predict_inputs(std::span<const double> x, int rows) const { return predict_encoded(x, rows); }
 
 }  // namespace hyda::mtl

@@ -110,12 +110,18 @@ public:
     // read). Throws DataError as Preprocessor::transform, std::invalid_argument if the
     // model has no preprocessor.
     std::vector<std::vector<double>> predict(const Table& table, std::span<const int> rows) const;
-    // Inputs already encoded, rows x inputs() row-major (a float64 model widens them, so
-    // its result equals predict's only for inputs that are floats). Throws
-    // std::invalid_argument unless rows >= 0 and x holds rows x inputs() values.
+    // Inputs already encoded, rows x inputs() row-major. Read where they are if they have
+    // the model's precision; else converted first (a float64 model widens floats, so its
+    // result equals predict's only for inputs that are floats; a float32 model rounds
+    // doubles to float, as its training data was). Throws std::invalid_argument unless
+    // rows >= 0 and x holds rows x inputs() values.
     std::vector<std::vector<double>> predict_inputs(std::span<const float> x, int rows) const;
+    std::vector<std::vector<double>> predict_inputs(std::span<const double> x, int rows) const;
 
 private:
+    template <class X>
+    std::vector<std::vector<double>> predict_encoded(std::span<const X> x, int rows) const;
+
     ModelFile file_;
     std::variant<Model<float>, Model<double>> model_;
 };
