@@ -4,8 +4,9 @@
 // host's byte order; a string or an array is its u64 count, then its elements.
 //
 // The reader never trusts a count: before it allocates, it checks that the bytes left can
-// hold that many elements, so a corrupt or hostile input costs at most its own size in
-// memory. Every failure is a DataError naming the source and the byte offset.
+// hold that many elements, so a corrupt or hostile input costs at most a small multiple
+// of its own size in memory (a std::string's overhead per string, a float widened to a
+// double by its caller). Every failure is a DataError naming the source and the byte offset.
 #include <bit>
 #include <cstdint>
 #include <span>
