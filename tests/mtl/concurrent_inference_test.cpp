@@ -92,16 +92,26 @@ void check_same(const Results& got, const Results& want) {
     }
 }
 
+// Every row of the table, and the preprocessing fitted on them for its three targets.
+std::vector<int> all_rows(const Table& table) {
+    std::vector<int> rows(std::size_t(table.rows()));
+    std::iota(rows.begin(), rows.end(), 0);
+    return rows;
+}
+
+Preprocessor fitted(const Table& table) {
+    DataSpec spec;
+    spec.targets = {parse_target("y=yes"), parse_target("r:regression"), parse_target("k:multiclass")};
+    return Preprocessor::fit(table, spec, all_rows(table));
+}
+
 }  // namespace
 
 TEST_CASE("inference: threads sharing a const Table, Preprocessor and Models get the single-threaded results bit for bit",
           "[concurrent]") {
     const Table table = make_table();
-    std::vector<int> rows(std::size_t(table.rows()));
-    std::iota(rows.begin(), rows.end(), 0);
-    DataSpec spec;
-    spec.targets = {parse_target("y=yes"), parse_target("r:regression"), parse_target("k:multiclass")};
-    const Preprocessor p = Preprocessor::fit(table, spec, rows);
+    const std::vector<int> rows = all_rows(table);
+    const Preprocessor p = fitted(table);
     // Trunk layers of 128 on chunks of 1024 rows: a 33 MFLOP GEMM and 131072-element
     // activations, above the kernels' threading thresholds. MMoE adds the gating ops.
     ModelSpec hps;
@@ -149,11 +159,8 @@ TEST_CASE("inference: threads sharing a const Table, Preprocessor and Models get
 
 TEST_CASE("inference: threads sharing one Predictor (a loaded model file) get the single-threaded results bit for bit", "[concurrent]") {
     const Table table = make_table();
-    std::vector<int> rows(std::size_t(table.rows()));
-    std::iota(rows.begin(), rows.end(), 0);
-    DataSpec spec;
-    spec.targets = {parse_target("y=yes"), parse_target("r:regression"), parse_target("k:multiclass")};
-    const Preprocessor p = Preprocessor::fit(table, spec, rows);
+    const std::vector<int> rows = all_rows(table);
+    const Preprocessor p = fitted(table);
     ModelSpec hps;
     hps.inputs = p.inputs();
     hps.trunk = {128, 128};
